@@ -1,0 +1,65 @@
+# Medborgarvy. `make run` and `make test` do all the set-up on a fresh machine; `make help` lists the rest.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8000
+export PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help install translations migrate demo run test test-sqlite test-postgres browser-deps lint format messages bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP) ## create .venv and install the project with its development tools
+
+translations: $(STAMP) ## compile the message catalogues (translations/*.po -> .mo)
+	$(BIN)/pybabel compile --statistics -d translations
+
+migrate: translations ## create or migrate the database (SQLite in instance/ unless PORTAL_DATABASE_URL)
+	$(BIN)/portal db upgrade
+
+demo: migrate ## create the demo municipalities and identities (once)
+	$(BIN)/portal seed-demo
+
+run: demo ## set up everything and serve on http://127.0.0.1:$(PORT) with the BankID simulator
+	$(BIN)/portal serve
+
+browser-deps: ## Debian's Chromium and axe-core, for the browser tests
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium (browser tests)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
+
+test: translations browser-deps ## set up and run the whole suite (SQLite, and PostgreSQL where it answers)
+	$(BIN)/ruff check .
+	$(BIN)/python -m portal.i18n_check
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+	$(BIN)/python tests/postgres.py $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(STAMP) ## extract new strings and update the catalogues (then translate translations/sv)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+bench: demo ## benchmark figures: requests per second and latency of the main pages
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m portal.bench
+
+clean: ## remove the virtualenv, the database and compiled catalogues
+	rm -rf $(VENV) instance node_modules translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,89 @@
+"""Medborgarvy: the citizen portal of a municipality's social services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from markupsafe import Markup
+
+from portal.config import PROJECT_ROOT, Config
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` is a ready Config, or overrides for the one read from ``PORTAL_*``."""
+    settings = config if isinstance(config, Config) else Config.from_env(**(config or {}))
+    settings.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(
+        PORTAL=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.env == "test",
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_NAME="portal_session",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # A form stays valid as long as the login may last: a citizen filling in slowly must not lose it.
+        WTF_CSRF_TIME_LIMIT=settings.session_absolute_seconds,
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        TEMPLATES_AUTO_RELOAD=settings.env == "development",
+    )
+    if settings.trusted_hosts:
+        app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
+
+    from portal import db, errors, i18n, security
+    from portal import logging as portal_logging
+    from portal.auth import views as auth_views
+    from portal.extensions import babel, csrf
+    from portal.health.views import bp as health_bp
+    from portal.home.views import bp as home_bp
+    from portal.municipalities import services as municipalities
+
+    portal_logging.configure()
+    if settings.proxy_count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxy_count,
+            x_proto=settings.proxy_count,
+            x_host=settings.proxy_count,
+        )
+    # Order matters: the database first (everything reads it), then CSRF and languages, then the
+    # before-request hooks in the order they must run (municipality, then login), then pages and errors.
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    security.init_app(app)
+    municipalities.init_app(app)
+    auth_views.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)
+    errors.init_app(app)
+
+    @app.context_processor
+    def _portal_context() -> dict[str, object]:
+        from flask import g
+
+        return {"municipality": g.get("municipality"), "portal_config": settings}
+
+    @app.template_global()
+    def csrf_field() -> Markup:
+        # A hidden CSRF input without an id: pages carry several forms (logout in the header, for one).
+        from flask_wtf.csrf import generate_csrf
+
+        return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+    return app

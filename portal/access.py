@@ -1,0 +1,37 @@
+"""Who may use a route. Every view declares it; a test fails for a route that does not.
+
+``public``: anyone. ``citizen_required``: a logged-in person (later issues add staff roles and API clients).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, redirect, request, url_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACCESS_ATTR = "_portal_access"
+
+
+def public(view: F) -> F:
+    setattr(view, ACCESS_ATTR, "public")
+    return view
+
+
+def citizen_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if getattr(g, "person", None) is None:
+            from flask import session
+
+            # Remember where the citizen was going; only a path on this site, never a full URL.
+            if request.method == "GET":
+                session["next"] = request.script_root + request.full_path.rstrip("?")
+            return redirect(url_for("auth.login"))
+        return view(*args, **kwargs)
+
+    setattr(wrapper, ACCESS_ATTR, "citizen")
+    return wrapper  # type: ignore[return-value]

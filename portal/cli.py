@@ -1,0 +1,144 @@
+"""The ``portal`` command: database migrations, demo data, the BankID simulator and the server.
+
+It is a Flask CLI group, so ``portal routes`` and ``portal shell`` work as well.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from portal import create_app
+from portal.config import PROJECT_ROOT, Config
+
+MIGRATIONS = PROJECT_ROOT / "portal" / "migrations"
+
+
+def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(database_url: str) -> None:
+    import logging
+
+    from alembic import command
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(database_url), "head")
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def main() -> None:
+    """Medborgarvy, the citizen portal."""
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    url = Config.from_env().database_url
+    upgrade_database(url)
+    click.echo("database is at the newest migration")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from alembic import command
+
+    command.revision(alembic_config(Config.from_env().database_url), message=message, autogenerate=True)
+
+
+@main.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Create the demo municipalities and people, once; running it again changes nothing."""
+    from portal.demo.seed import seed
+
+    if not current_app.config["PORTAL"].demo:
+        raise click.ClickException("PORTAL_DEMO is off: no demo data in this installation")
+    created = seed()
+    click.echo("demo data created" if created else "demo data already present")
+
+
+@main.command("bankid-simulator")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--order-lifetime", default=180.0, show_default=True, type=float, help="seconds")
+@click.option("--portal-url", default=None, help="where the simulated app returns to")
+def bankid_simulator(host: str, port: int, order_lifetime: float, portal_url: str | None) -> None:
+    """Run the local BankID RP API v6.0 simulator (demo and tests only)."""
+    from portal.bankid_simulator.server import serve
+
+    serve(host=host, port=port, order_lifetime=order_lifetime, portal_return_url=portal_url)
+
+
+@main.command("serve")
+@click.option("--with-simulator/--without-simulator", default=None, help="default: PORTAL_BANKID_SIMULATOR")
+def serve(with_simulator: bool | None) -> None:
+    """Serve the portal with gunicorn on 127.0.0.1:$PORT (8000), with the BankID simulator in demo mode."""
+    config = Config.from_env()
+    config.validate()
+    port = os.environ.get("PORT", "8000")
+    children: list[subprocess.Popen[bytes]] = []
+    if with_simulator if with_simulator is not None else config.bankid_simulator:
+        sim_port = os.environ.get("BANKID_SIMULATOR_PORT", "8001")
+        children.append(
+            subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-m",
+                    "portal.cli",
+                    "bankid-simulator",
+                    "--port",
+                    sim_port,
+                    "--portal-url",
+                    f"http://127.0.0.1:{port}/mina-sidor",
+                ]
+            )
+        )
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "wsgi:app"]
+    children.append(subprocess.Popen(gunicorn, cwd=PROJECT_ROOT))  # noqa: S603
+    click.echo(f"Medborgarvy: http://127.0.0.1:{port}/  (Ctrl-C stops)")
+
+    def stop(*_args: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        # If either process dies, stop the other, so a half-running portal never looks healthy.
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for child in children:
+            child.wait(timeout=15)
+    sys.exit(max((child.returncode or 0) for child in children) if any(c.returncode for c in children) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""One typed configuration object: defaults, then ``PORTAL_*`` environment variables, then ``validate()``.
+
+Every setting has a field here and nowhere else; README.md's configuration reference lists them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value validate() refuses in production
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes the portal unsafe or unable to start."""
+
+
+@dataclass
+class Config:
+    # "development", "test" or "production"; production refuses unsafe settings in validate().
+    env: str = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'portal.db'}"
+    # Canonical base URL, used in links that leave the request (e-mails, BankID returnUrl).
+    base_url: str = "http://127.0.0.1:8000"
+    # Seed the demo municipalities and identities on `portal seed-demo`; refused in production.
+    demo: bool = True
+    default_locale: str = "sv"
+    locales: tuple[str, ...] = ("sv", "en")
+    # Session: idle limit and absolute limit, in seconds.
+    session_idle_seconds: int = 20 * 60
+    session_absolute_seconds: int = 8 * 60 * 60
+    # Cookies are Secure in production; plain-HTTP development on 127.0.0.1 needs them without.
+    secure_cookies: bool = False
+    # Largest request body; bigger uploads get the 413 page.
+    max_content_length: int = 25 * 1024 * 1024
+    # BankID RP API v6.0. The simulator is the default for development and is refused in production.
+    bankid_url: str = "http://127.0.0.1:8001/rp/v6.0/"
+    bankid_simulator: bool = True
+    bankid_client_cert: str = ""  # PEM file with the RP certificate (mutual TLS)
+    bankid_client_key: str = ""  # PEM file with its private key
+    bankid_ca_file: str = ""  # PEM file with BankID's issuing CA for the server certificate
+    # Where "BankID på den här enheten" sends the browser; the simulator's /app page in demo mode.
+    bankid_app_url: str = "https://app.bankid.com/"
+    bankid_timeout: float = 10.0
+    # Seconds between two /collect calls for one order; BankID asks for two.
+    bankid_collect_interval: float = 2.0
+    # Trust X-Forwarded-For/-Proto from this many proxies (0: none), so endUserIp is the citizen's.
+    proxy_count: int = 0
+    # Municipalities may also be chosen by a path prefix /k/<slug>/ when host names are not available.
+    municipality_path_prefix: bool = True
+    # Host names the portal answers to (Flask TRUSTED_HOSTS); empty accepts any (a checking proxy in front).
+    trusted_hosts: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, environ: typing.Mapping[str, str] | None = None, **overrides: typing.Any) -> Config:
+        environ = os.environ if environ is None else environ
+        values: dict[str, typing.Any] = {}
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            key = f"PORTAL_{f.name.upper()}"
+            if key in environ:
+                values[f.name] = _coerce(hints[f.name], environ[key], key)
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def bankid_autostart_base(self) -> str:
+        """Where "BankID på den här enheten" links: the simulator's app page when it serves BankID."""
+        if self.bankid_simulator and self.bankid_app_url == "https://app.bankid.com/":
+            return self.bankid_url.split("/rp/", 1)[0] + "/app"
+        return self.bankid_app_url
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def validate(self) -> None:
+        if self.env not in {"development", "test", "production"}:
+            raise ConfigError(f"PORTAL_ENV must be development, test or production, not {self.env!r}")
+        if self.default_locale not in self.locales:
+            raise ConfigError("PORTAL_DEFAULT_LOCALE must be one of PORTAL_LOCALES")
+        if self.session_idle_seconds <= 0 or self.session_absolute_seconds < self.session_idle_seconds:
+            raise ConfigError(
+                "session limits must be positive, and the absolute limit not below the idle one"
+            )
+        if not self.is_production:
+            return
+        problems = []
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("PORTAL_SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.demo:
+            problems.append("PORTAL_DEMO must be false")
+        if self.bankid_simulator:
+            problems.append("PORTAL_BANKID_SIMULATOR must be false (use BankID's own service)")
+        if not (self.bankid_client_cert and self.bankid_client_key):
+            problems.append("PORTAL_BANKID_CLIENT_CERT and PORTAL_BANKID_CLIENT_KEY are required")
+        if not self.bankid_url.startswith("https://"):
+            problems.append("PORTAL_BANKID_URL must use https")
+        if not self.secure_cookies:
+            problems.append("PORTAL_SECURE_COOKIES must be true")
+        if problems:
+            raise ConfigError("Refusing to start in production: " + "; ".join(problems))
+
+
+def _coerce(hint: typing.Any, raw: str, key: str) -> typing.Any:
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"{key} must be true or false, not {raw!r}")
+    try:
+        if hint is int:
+            return int(raw)
+        if hint is float:
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key} must be a number, not {raw!r}") from exc
+    if origin is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if hint is str or isinstance(hint, types.UnionType):
+        return raw
+    raise ConfigError(f"{key} cannot be set from the environment")
