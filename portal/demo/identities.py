@@ -1,0 +1,28 @@
+"""The demo identities: people the BankID simulator can log in as, and who the demo seed creates.
+
+They are Skatteverket-style test numbers with valid check digits; none belongs to a real person.
+README.md lists them for testers, and the simulator offers them on its approval page.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DemoIdentity:
+    personal_number: str  # 12 digits, as BankID's completionData carries it
+    given_name: str
+    surname: str
+    description: str  # what a tester uses this identity for
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+
+DEMO_CITIZENS: tuple[DemoIdentity, ...] = (
+    DemoIdentity("191212121212", "Tolvan", "Tolvansson", "Medborgare i Exempelstad"),
+    DemoIdentity("198507202011", "Anna", "Andersson", "Medborgare, söker ekonomiskt bistånd"),
+    DemoIdentity("194101090993", "Britt", "Lindqvist", "Äldre medborgare, hemtjänst"),
+    DemoIdentity("197006151596", "Erik", "Lindqvist", "Anhörig till Britt Lindqvist"),
+    DemoIdentity("192001010178", "Greta", "Hundra", "Över 100 år (personnummer med +)"),
+)
