@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.accounts.models import Person
+from portal.accounts.personnummer import Personnummer
+from portal.db import get_session
+
+
+def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
+    """The person an e-ID vouches for, created at first login; the name follows the e-ID's latest."""
+    session = get_session()
+    person = session.scalar(sa.select(Person).where(Person.personal_number == pnr.digits12))
+    if person is None:
+        person = Person(personal_number=pnr.digits12)
+        session.add(person)
+    if given_name or surname:
+        person.given_name, person.surname = given_name, surname
+    return person
+
+
+def set_preferred_locale(person: Person, locale: str) -> None:
+    session = get_session()
+    person.preferred_locale = locale
+    session.commit()

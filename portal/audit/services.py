@@ -1,0 +1,45 @@
+"""Writing audit events.
+
+Callers add the event to their own transaction, so the change and its trace commit together.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+from sqlalchemy.orm import Session
+
+from portal.audit.models import AuditEvent
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_type: str,
+    actor_id: int | None = None,
+    subject_person_id: int | None = None,
+    principal_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    municipality_id: int | None = None,
+    **detail: object,
+) -> AuditEvent:
+    ip = ""
+    if has_request_context():
+        ip = request.remote_addr or ""
+        if municipality_id is None and getattr(g, "municipality", None) is not None:
+            municipality_id = g.municipality.id
+    event = AuditEvent(
+        action=action,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        subject_person_id=subject_person_id,
+        principal_id=principal_id,
+        object_type=object_type,
+        object_id=object_id,
+        municipality_id=municipality_id,
+        ip_address=ip,
+        detail=detail,
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Person
+from portal.db import UUIDPK, Base, CreatedAt, IntPK, OptionalTimestamp, Timestamp
+
+
+class LoginSession(Base):
+    """A citizen's login. The signed session cookie carries only a random token whose hash is stored here,
+
+    so logout and expiry end the login on every host at once and an old cookie is worth nothing.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[IntPK]
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    person: Mapped[Person] = relationship(lazy="joined", foreign_keys=[person_id])
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    method: Mapped[str] = mapped_column(sa.String(20))  # "bankid", later "oidc:<provider>"
+    # Level of assurance (tillitsnivå); BankID is LoA3 / eIDAS substantial.
+    loa: Mapped[str] = mapped_column(sa.String(20))
+    authenticated_at: Mapped[Timestamp]
+    last_seen_at: Mapped[Timestamp]
+    ended_at: Mapped[OptionalTimestamp]
+    end_reason: Mapped[str] = mapped_column(sa.String(20), default="")  # logout, idle, absolute
+    # Who the person acts for (a principal under a representation); None when acting for themselves.
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+
+
+class BankIDOrder(Base):
+    """An order at BankID (auth or sign) that a browser is waiting on.
+
+    The browser's session holds a random handle; the order's secrets stay on the server.
+    """
+
+    __tablename__ = "bankid_order"
+
+    id: Mapped[UUIDPK]
+    handle_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    purpose: Mapped[str] = mapped_column(sa.String(10))  # "auth" or "sign"
+    same_device: Mapped[bool]
+    order_ref: Mapped[str] = mapped_column(sa.String(64))
+    auto_start_token: Mapped[str] = mapped_column(sa.String(64))
+    qr_start_token: Mapped[str] = mapped_column(sa.String(64))
+    qr_start_secret: Mapped[str] = mapped_column(sa.String(64))  # emptied when the order ends
+    created_at: Mapped[CreatedAt]
+    last_collect_at: Mapped[OptionalTimestamp]
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending, failed, complete
+    hint_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    error_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    finished_at: Mapped[OptionalTimestamp]
+
+    def seconds_since_start(self, now: dt.datetime) -> int:
+        return max(0, int((now - self.created_at).total_seconds()))
+
+
+__all__ = ["BankIDOrder", "LoginSession", "uuid"]

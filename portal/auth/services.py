@@ -1,0 +1,259 @@
+"""Login state changes: BankID orders, login sessions, logout. Views call these; these commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.accounts.models import Person
+from portal.accounts.personnummer import InvalidPersonnummer, parse
+from portal.accounts.services import person_from_eid
+from portal.audit import services as audit
+from portal.auth.bankid import BankIDClient, BankIDError, BankIDUnavailable, Order
+from portal.auth.models import BankIDOrder, LoginSession
+from portal.db import get_session, utcnow
+from portal.municipalities.models import Municipality
+
+log = logging.getLogger(__name__)
+
+BANKID_LOA = "loa3"
+# Finished or abandoned orders are kept this long for their audit trail, then deleted.
+ORDER_RETENTION = dt.timedelta(hours=1)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bankid_client() -> BankIDClient:
+    client = current_app.extensions.get("bankid_client")
+    if client is None:
+        config = current_app.config["PORTAL"]
+        cert = (config.bankid_client_cert, config.bankid_client_key) if config.bankid_client_cert else None
+        client = BankIDClient(
+            config.bankid_url,
+            client_cert=cert,
+            ca_file=config.bankid_ca_file or None,
+            timeout=config.bankid_timeout,
+        )
+        current_app.extensions["bankid_client"] = client
+    return client
+
+
+@dataclass
+class StartResult:
+    handle: str | None = None
+    error_code: str = ""  # BankID's errorCode, or "unavailable" when BankID could not be reached
+
+
+def start_order(
+    *,
+    municipality: Municipality,
+    end_user_ip: str,
+    same_device: bool,
+    return_url: str | None,
+    purpose: str = "auth",
+    user_visible_data: str | None = None,
+) -> StartResult:
+    session = get_session()
+    session.execute(sa.delete(BankIDOrder).where(BankIDOrder.created_at < utcnow() - ORDER_RETENTION))
+    client = bankid_client()
+    try:
+        order: Order
+        if purpose == "sign":
+            assert user_visible_data is not None  # noqa: S101 - a programming error, not input
+            order = client.sign(
+                end_user_ip, user_visible_data, return_url=return_url if same_device else None
+            )
+        else:
+            order = client.auth(end_user_ip, return_url=return_url if same_device else None)
+    except BankIDError as exc:
+        log.warning("BankID %s refused: %s", purpose, exc.error_code)
+        session.commit()
+        return StartResult(error_code=exc.error_code)
+    except BankIDUnavailable:
+        log.exception("BankID could not be reached")
+        session.commit()
+        return StartResult(error_code="unavailable")
+    handle = secrets.token_urlsafe(32)
+    session.add(
+        BankIDOrder(
+            handle_hash=_hash(handle),
+            municipality_id=municipality.id,
+            purpose=purpose,
+            same_device=same_device,
+            order_ref=order.order_ref,
+            auto_start_token=order.auto_start_token,
+            qr_start_token=order.qr_start_token,
+            qr_start_secret=order.qr_start_secret,
+        )
+    )
+    session.commit()
+    return StartResult(handle=handle)
+
+
+def find_order(handle: str | None) -> BankIDOrder | None:
+    if not handle:
+        return None
+    return get_session().scalar(sa.select(BankIDOrder).where(BankIDOrder.handle_hash == _hash(handle)))
+
+
+def poll_order(order: BankIDOrder) -> BankIDOrder:
+    """Collect the status from BankID, at most once per collect interval however often the page asks."""
+    if order.status != "pending":
+        return order
+    session = get_session()
+    now = utcnow()
+    interval = dt.timedelta(seconds=current_app.config["PORTAL"].bankid_collect_interval)
+    if order.last_collect_at is not None and now - order.last_collect_at < interval:
+        return order
+    order.last_collect_at = now
+    try:
+        result = bankid_client().collect(order.order_ref)
+    except BankIDError as exc:
+        _finish(order, "failed", error_code=exc.error_code)
+        session.commit()
+        return order
+    except BankIDUnavailable:
+        # A passing network fault: keep the order pending and try again on the next poll.
+        log.warning("BankID collect failed for order %s", order.order_ref)
+        session.commit()
+        return order
+    order.hint_code = result.hint_code or ""
+    if result.status == "failed":
+        _finish(order, "failed")
+    elif result.status == "complete" and result.completion is not None:
+        completion = result.completion
+        try:
+            pnr = parse(completion.personal_number)
+        except InvalidPersonnummer:
+            log.error("BankID returned an invalid personal number for order %s", order.order_ref)
+            _finish(order, "failed", error_code="invalidPersonalNumber")
+        else:
+            person = person_from_eid(pnr, completion.given_name, completion.surname)
+            session.flush()
+            order.person_id = person.id
+            _finish(order, "complete")
+    session.commit()
+    return order
+
+
+def cancel_order(order: BankIDOrder) -> None:
+    session = get_session()
+    if order.status == "pending":
+        try:
+            bankid_client().cancel(order.order_ref)
+        except (BankIDError, BankIDUnavailable):
+            # The order expires at BankID on its own; the citizen is done with it either way.
+            log.warning("BankID cancel failed for order %s", order.order_ref)
+        _finish(order, "failed", hint_code="cancelled")
+    session.commit()
+
+
+def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code: str | None = None) -> None:
+    order.status = status
+    order.error_code = error_code
+    if hint_code is not None:
+        order.hint_code = hint_code
+    order.qr_start_secret = ""
+    order.finished_at = utcnow()
+
+
+# --- login sessions ---------------------------------------------------------------------------------
+
+
+def log_in(order: BankIDOrder, municipality: Municipality) -> str | None:
+    """Turn a completed auth order into a login; returns the new session token, once."""
+    session = get_session()
+    if order.status != "complete" or order.person_id is None or order.purpose != "auth":
+        return None
+    person = session.get(Person, order.person_id)
+    assert person is not None  # noqa: S101 - the order's foreign key guarantees it
+    # The order is spent: a second browser replaying the handle gets nothing.
+    order.status = "used"
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    login = LoginSession(
+        token_hash=_hash(token),
+        person=person,
+        municipality_id=municipality.id,
+        method="bankid",
+        loa=BANKID_LOA,
+        authenticated_at=now,
+        last_seen_at=now,
+    )
+    session.add(login)
+    person.last_login_at = now
+    audit.record(
+        session,
+        "login",
+        actor_type="person",
+        actor_id=person.id,
+        subject_person_id=person.id,
+        municipality_id=municipality.id,
+        method="bankid",
+    )
+    session.commit()
+    return token
+
+
+@dataclass
+class LoadedLogin:
+    login: LoginSession | None
+    ended_reason: str = ""  # "idle" or "absolute" when the token was valid but has just run out
+
+
+def load_login(token: str | None) -> LoadedLogin:
+    if not token:
+        return LoadedLogin(None)
+    session = get_session()
+    login = session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    if login is None or login.ended_at is not None:
+        return LoadedLogin(None)
+    config = current_app.config["PORTAL"]
+    now = utcnow()
+    reason = ""
+    if now - login.last_seen_at > dt.timedelta(seconds=config.session_idle_seconds):
+        reason = "idle"
+    elif now - login.authenticated_at > dt.timedelta(seconds=config.session_absolute_seconds):
+        reason = "absolute"
+    if reason:
+        end_login(login, reason)
+        return LoadedLogin(None, reason)
+    # One write a minute is enough to keep the idle clock, and spares a write on every request.
+    if now - login.last_seen_at > dt.timedelta(seconds=min(60, config.session_idle_seconds / 4)):
+        login.last_seen_at = now
+        session.commit()
+    return LoadedLogin(login)
+
+
+def end_login(login: LoginSession, reason: str) -> None:
+    session = get_session()
+    login.ended_at = utcnow()
+    login.end_reason = reason
+    audit.record(
+        session,
+        "logout" if reason == "logout" else "session_expired",
+        actor_type="person",
+        actor_id=login.person_id,
+        subject_person_id=login.person_id,
+        municipality_id=login.municipality_id,
+        reason=reason,
+    )
+    session.commit()
+
+
+def previous_login_at(login: LoginSession) -> dt.datetime | None:
+    session = get_session()
+    return session.scalar(
+        sa.select(LoginSession.authenticated_at)
+        .where(LoginSession.person_id == login.person_id, LoginSession.id != login.id)
+        .order_by(LoginSession.authenticated_at.desc())
+        .limit(1)
+    )

@@ -1,0 +1,220 @@
+"""Citizen login with BankID (RP API v6.0), logout and the logged-out page.
+
+Without JavaScript the waiting page reloads itself every two seconds; with it, static/js/bankid.js polls
+``bankid_status`` and swaps the QR code every second. Both end in the same server-side checks.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal.access import citizen_required, public
+from portal.auth import services
+from portal.auth.bankid import qr_data, qr_svg, user_message
+from portal.auth.forms import BankIDStartForm, PostForm
+from portal.auth.models import BankIDOrder
+from portal.db import utcnow
+from portal.i18n import safe_next
+
+bp = Blueprint("auth", __name__)
+
+ORDER_KEY = "bankid_order"
+END_REASONS = {
+    "idle": _l(
+        "You were logged out because you had not done anything for a while. Log in again to continue."
+    ),
+    "absolute": _l(
+        "You were logged out because you had been logged in for a long time. Log in again to continue."
+    ),
+}
+
+
+def _is_mobile() -> bool:
+    agent = request.user_agent.string
+    return any(marker in agent for marker in ("Mobi", "Android", "iPhone", "iPad"))
+
+
+@bp.get("/logga-in")
+@public
+def login() -> ResponseReturnValue:
+    if g.get("person") is not None:
+        return redirect(url_for("home.my_pages"))
+    return render_template("auth/login.html", mobile_first=_is_mobile())
+
+
+@bp.post("/logga-in/bankid")
+@public
+def bankid_start() -> ResponseReturnValue:
+    form = BankIDStartForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how you want to use BankID."), "error")
+        return redirect(url_for(".login"))
+    same_device = form.device.data == "same"
+    result = services.start_order(
+        municipality=g.municipality,
+        end_user_ip=request.remote_addr or "127.0.0.1",
+        same_device=same_device,
+        return_url=url_for(".bankid_wait", _external=True) if same_device else None,
+    )
+    if result.handle is None:
+        message = user_message(status=None, error_code=result.error_code, qr=not same_device)
+        return (
+            render_template("auth/login.html", mobile_first=_is_mobile(), start_error=message),
+            503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200,
+        )
+    session[ORDER_KEY] = result.handle
+    return redirect(url_for(".bankid_wait"))
+
+
+def _current_order() -> BankIDOrder | None:
+    order = services.find_order(session.get(ORDER_KEY))
+    if order is None or order.municipality_id != g.municipality.id:
+        return None
+    return order
+
+
+def _finish_login(order: BankIDOrder) -> str | None:
+    """Log the person in; the new session replaces everything the anonymous one held."""
+    token = services.log_in(order, g.municipality)
+    if token is None:
+        return None
+    target = safe_next(session.get("next"), url_for("home.my_pages"))
+    session.clear()
+    session["login"] = token
+    return target
+
+
+def _autostart_url(order: BankIDOrder) -> str:
+    app_url = current_app.config["PORTAL"].bankid_autostart_base
+    # returnUrl went with the order to BankID, so the app needs no redirect in the link.
+    return f"{app_url}?{urlencode({'autostarttoken': order.auto_start_token, 'redirect': 'null'})}"
+
+
+@bp.get("/logga-in/bankid")
+@public
+def bankid_wait() -> ResponseReturnValue:
+    order = _current_order()
+    if order is None:
+        flash(_("The login was interrupted. Please start again."), "error")
+        return redirect(url_for(".login"))
+    order = services.poll_order(order)
+    if order.status == "complete":
+        target = _finish_login(order)
+        if target:
+            return redirect(target)
+    if order.status == "used":
+        session.pop(ORDER_KEY, None)
+        return redirect(url_for(".login"))
+    message = user_message(
+        status=order.status,
+        hint_code=order.hint_code or None,
+        error_code=order.error_code or None,
+        qr=not order.same_device,
+    )
+    return render_template(
+        "auth/bankid_wait.html",
+        order=order,
+        message=message,
+        autostart_url=_autostart_url(order) if order.same_device else None,
+        poll_interval=int(current_app.config["PORTAL"].bankid_collect_interval),
+    )
+
+
+@bp.get("/logga-in/bankid/status")
+@public
+def bankid_status() -> ResponseReturnValue:
+    order = _current_order()
+    if order is None:
+        return jsonify(state="gone", redirect=url_for(".login"))
+    order = services.poll_order(order)
+    if order.status == "complete":
+        target = _finish_login(order)
+        return jsonify(state="complete", redirect=target or url_for(".login"))
+    message = user_message(
+        status=order.status,
+        hint_code=order.hint_code or None,
+        error_code=order.error_code or None,
+        qr=not order.same_device,
+    )
+    return jsonify(state=order.status, rfa=message.rfa, message=str(message.text))
+
+
+@bp.get("/logga-in/bankid/qr.svg")
+@public
+def bankid_qr() -> ResponseReturnValue:
+    order = _current_order()
+    if order is None or order.status != "pending" or order.same_device or not order.qr_start_secret:
+        abort(404)
+    data = qr_data(order.qr_start_token, order.qr_start_secret, order.seconds_since_start(utcnow()))
+    return Response(qr_svg(data), mimetype="image/svg+xml")
+
+
+@bp.post("/logga-in/bankid/avbryt")
+@public
+def bankid_cancel() -> ResponseReturnValue:
+    form = PostForm()
+    order = _current_order()
+    if form.validate_on_submit() and order is not None:
+        services.cancel_order(order)
+    session.pop(ORDER_KEY, None)
+    flash(_("The login was cancelled."), "info")
+    return redirect(url_for(".login"))
+
+
+@bp.post("/logga-ut")
+@citizen_required
+def logout() -> ResponseReturnValue:
+    form = PostForm()
+    if form.validate_on_submit():
+        services.end_login(g.login, "logout")
+        session.clear()
+        return redirect(url_for(".logged_out"))
+    return redirect(url_for("home.my_pages"))
+
+
+@bp.get("/utloggad")
+@public
+def logged_out() -> ResponseReturnValue:
+    return render_template("auth/logged_out.html")
+
+
+def init_app(app) -> None:  # type: ignore[no-untyped-def]
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _load_login() -> None:
+        g.login = g.person = None
+        if request.endpoint in {"static", "health.health"} or g.get("municipality") is None:
+            return
+        token = session.get("login")
+        if not token:
+            return
+        loaded = services.load_login(token)
+        if loaded.login is None:
+            session.pop("login", None)
+            if loaded.ended_reason:
+                flash(str(END_REASONS[loaded.ended_reason]), "info")
+            return
+        g.login, g.person = loaded.login, loaded.login.person
+
+    @app.context_processor
+    def _login_context() -> dict[str, object]:
+        return {"person": g.get("person")}

@@ -1,0 +1,66 @@
+"""One installation, several municipalities: each request sees one municipality and nothing of another."""
+
+import sqlalchemy as sa
+from flask import g
+
+from portal.db import get_session, scoped
+from portal.municipalities.models import Municipality, Unit
+from tests.auth.login_helpers import log_in
+
+
+def test_host_name_chooses_the_municipality(client):
+    norrby = client.get("/", base_url="http://norrby.localhost").get_data(as_text=True)
+    exempelstad = client.get("/", base_url="http://exempelstad.localhost").get_data(as_text=True)
+    assert "Norrby kommun" in norrby and "Exempelstads kommun" not in norrby
+    assert "Exempelstads kommun" in exempelstad and "Norrby kommun" not in exempelstad
+
+
+def test_path_prefix_chooses_the_municipality_and_links_keep_it(client):
+    html = client.get("/k/norrby/").get_data(as_text=True)
+    assert "Norrby kommun" in html
+    assert "0987-654 00" in html
+    assert "0123-456 00" not in html  # Exempelstad's number
+    assert 'href="/k/norrby/logga-in"' in html
+    assert 'href="/k/norrby/static/css/portal.css"' in html
+
+
+def test_unknown_municipality_is_not_found(client):
+    assert client.get("/k/okand/").status_code == 404
+
+
+def test_default_municipality_for_other_hosts(client):
+    assert "Exempelstads kommun" in client.get("/").get_data(as_text=True)
+
+
+def test_theme_colours_come_from_the_municipality(client):
+    norrby = client.get("/k/norrby/tema.css").get_data(as_text=True)
+    assert "--brand: #2e6b30" in norrby
+    assert "--brand: #1d4f91" in client.get("/tema.css").get_data(as_text=True)
+
+
+def test_my_pages_show_only_the_chosen_municipality(client, bankid_simulator):
+    log_in(client, bankid_simulator, prefix="/k/norrby")
+    html = client.get("/k/norrby/mina-sidor").get_data(as_text=True)
+    assert "Norrby kommun" in html
+    assert "kontaktcenter@norrby.example" in html
+    assert "Exempelstad" not in html
+    assert "socialtjansten@exempelstad.example" not in html
+
+
+def test_a_bankid_order_started_in_one_municipality_cannot_finish_in_another(client, bankid_simulator):
+    from tests.auth.login_helpers import start_login
+
+    start_login(client, prefix="/k/norrby")
+    response = client.get("/logga-in/bankid")  # Exempelstad
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/logga-in"
+
+
+def test_scoped_queries_return_only_the_current_municipalitys_records(app):
+    with app.test_request_context("/k/norrby/"):
+        session = get_session()
+        g.municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "norrby"))
+        units = session.scalars(scoped(sa.select(Unit), Unit)).all()
+        assert {u.name for u in units} == {"Socialtjänsten"}
+        everything = session.scalars(sa.select(Unit)).all()
+        assert len(everything) > len(units)
