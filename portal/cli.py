@@ -82,6 +82,20 @@ def seed_demo() -> None:
     click.echo("demo data created" if created else "demo data already present")
 
 
+@main.command("load-municipalities")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def load_municipalities(path: Path) -> None:
+    """Create or update municipalities from a JSON file (see portal/municipalities/loader.py)."""
+    from portal.municipalities.loader import MunicipalityFileError, load
+
+    try:
+        slugs = load(path)
+    except MunicipalityFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"municipalities loaded: {', '.join(slugs)}")
+
+
 @main.command("bankid-simulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)

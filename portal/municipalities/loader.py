@@ -1,0 +1,88 @@
+"""Loading municipality settings from a JSON file: how an installation is configured without demo data.
+
+The file is a list of objects with the fields of ``Municipality`` (slug required) and optionally
+``units``: [{"code": ..., "name": ...}]. Loading is an upsert by slug, so the file can be kept in
+configuration management and applied on every deploy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from portal.db import get_session
+from portal.municipalities.models import Municipality, Unit
+
+FIELDS = {
+    "name",
+    "host_names",
+    "is_default",
+    "logo_path",
+    "brand_colour",
+    "brand_colour_dark",
+    "contact_phone",
+    "contact_email",
+    "website_url",
+    "enabled_eservices",
+    "adapters",
+}
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class MunicipalityFileError(ValueError):
+    pass
+
+
+def _validate(entry: dict[str, Any], index: int) -> None:
+    where = f"entry {index + 1}"
+    slug = entry.get("slug")
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        raise MunicipalityFileError(f"{where}: slug must be lower-case letters, digits and hyphens")
+    unknown = set(entry) - FIELDS - {"slug", "units"}
+    if unknown:
+        raise MunicipalityFileError(f"{where} ({slug}): unknown fields {sorted(unknown)}")
+    if "name" not in entry:
+        raise MunicipalityFileError(f"{where} ({slug}): name is required")
+    for colour in ("brand_colour", "brand_colour_dark"):
+        if colour in entry and not COLOUR_RE.match(str(entry[colour])):
+            raise MunicipalityFileError(f"{where} ({slug}): {colour} must be a colour like #1d4f91")
+
+
+def load(path: Path) -> list[str]:
+    """Create or update the municipalities in the file; returns their slugs."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise MunicipalityFileError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(entries, list):
+        raise MunicipalityFileError("the file must hold a list of municipalities")
+    for index, entry in enumerate(entries):
+        _validate(entry, index)
+    if sum(1 for e in entries if e.get("is_default")) > 1:
+        raise MunicipalityFileError("at most one municipality can be the default")
+    session = get_session()
+    for entry in entries:
+        municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == entry["slug"]))
+        if municipality is None:
+            municipality = Municipality(slug=entry["slug"])
+            session.add(municipality)
+        for field in FIELDS & entry.keys():
+            setattr(municipality, field, entry[field])
+        session.flush()
+        for unit_spec in entry.get("units", []):
+            unit = session.scalar(
+                sa.select(Unit).where(Unit.municipality_id == municipality.id, Unit.code == unit_spec["code"])
+            )
+            if unit is None:
+                session.add(
+                    Unit(municipality_id=municipality.id, code=unit_spec["code"], name=unit_spec["name"])
+                )
+            else:
+                unit.name = unit_spec["name"]
+    session.commit()
+    return [entry["slug"] for entry in entries]
