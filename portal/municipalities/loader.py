@@ -38,6 +38,18 @@ class MunicipalityFileError(ValueError):
     pass
 
 
+def contrast_with_white(colour: str) -> float:
+    """WCAG 2.1 contrast ratio between a #rrggbb colour and white."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
 def _validate(entry: dict[str, Any], index: int) -> None:
     where = f"entry {index + 1}"
     slug = entry.get("slug")
@@ -51,6 +63,9 @@ def _validate(entry: dict[str, Any], index: int) -> None:
     for colour in ("brand_colour", "brand_colour_dark"):
         if colour in entry and not COLOUR_RE.match(str(entry[colour])):
             raise MunicipalityFileError(f"{where} ({slug}): {colour} must be a colour like #1d4f91")
+        # The header and buttons put white text on these colours (WCAG 1.4.3).
+        if colour in entry and contrast_with_white(entry[colour]) < 4.5:
+            raise MunicipalityFileError(f"{where} ({slug}): {colour} is too light for white text (< 4.5:1)")
 
 
 def load(path: Path) -> list[str]:

@@ -46,6 +46,7 @@ def test_load_creates_then_updates_by_slug(app, tmp_path):
         ([{"slug": "ok", "name": "X", "colour": "red"}], "unknown fields"),
         ([{"slug": "ok", "name": "X", "brand_colour": "red"}], "brand_colour"),
         ([{"slug": "ok"}], "name is required"),
+        ([{"slug": "ok", "name": "X", "brand_colour": "#ffcc00"}], "too light"),
         (
             [{"slug": "a", "name": "A", "is_default": True}, {"slug": "b", "name": "B", "is_default": True}],
             "default",
@@ -55,3 +56,13 @@ def test_load_creates_then_updates_by_slug(app, tmp_path):
 def test_bad_files_are_refused_with_the_reason(app, tmp_path, data, message):
     with app.app_context(), pytest.raises(MunicipalityFileError, match=message):
         load(write(tmp_path, data))
+
+
+def test_demo_colours_keep_contrast_with_white():
+    from portal.demo.seed import DEMO_MUNICIPALITIES
+    from portal.municipalities.loader import contrast_with_white
+
+    for spec in DEMO_MUNICIPALITIES:
+        assert contrast_with_white(spec["brand_colour"]) >= 4.5
+        assert contrast_with_white(spec["brand_colour_dark"]) >= 4.5
+    assert round(contrast_with_white("#767676"), 1) == 4.5  # the classic AA grey
