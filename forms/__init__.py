@@ -1,9 +1,32 @@
-"""E-services: one module per e-service, each registered by id in ``registry``.
+"""E-services: one module per e-service, each registering its ``EService`` subclass by id.
 
-The form engine and the e-services themselves arrive with the e-services issue; a municipality enables
-e-services by id (``Municipality.enabled_eservices``).
+``load()`` imports the modules listed here, once; a municipality enables e-services by id
+(``Municipality.enabled_eservices``).
 """
 
-from portal.registry import Registry
+from __future__ import annotations
 
-registry: Registry[type] = Registry("e-service")
+import importlib
+
+from forms.base import EService, registry
+
+MODULES = (
+    "forms.ekonomiskt_bistand",
+    "forms.manadsansokan",
+    "forms.dodsboanmalan",
+    "forms.hemtjanst",
+    "forms.personlig_assistans",
+)
+
+
+def load() -> None:
+    for module in MODULES:
+        importlib.import_module(module)
+
+
+def get(eservice_id: str) -> EService:
+    load()
+    return registry[eservice_id]()
+
+
+__all__ = ["EService", "get", "load", "registry"]
