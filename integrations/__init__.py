@@ -1,8 +1,19 @@
-"""Case-system adapters: one module per adapter behind one interface, chosen per e-service by
-configuration (``Municipality.adapters``). The interface and the adapters arrive with the integration
-issue; ``registry`` is where each registers by id.
+"""Case-system and notification adapters: one module per adapter behind one interface (``base.Adapter``),
+registered by id and chosen per e-service by configuration (``Municipality.adapters``).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from portal.registry import Registry
 
-registry: Registry[type] = Registry("adapter")
+registry: Registry[Any] = Registry("adapter")
+
+MODULES = ("integrations.embedded", "integrations.mail")
+
+
+def load() -> None:
+    for module in MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,71 @@
+"""E-mail notifications. They carry no personal or case details: only that something is waiting, and a link.
+
+With ``PORTAL_SMTP_HOST`` set, mail goes over SMTP (STARTTLS when the server offers it); otherwise, outside
+production, each message is written as an .eml file to ``instance/outgoing-mail/`` so a demo shows it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+
+from integrations import registry
+from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+
+
+def build_message(delivery: Delivery, sender: str) -> EmailMessage:
+    payload = delivery.payload
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = str(payload["to"])
+    message["Subject"] = str(payload["subject"])
+    # Idempotency at the receiving end: a redelivered message keeps its Message-ID.
+    message["Message-ID"] = f"<{delivery.idempotency_key}@medborgarvy>"
+    message.set_content(str(payload["body"]))
+    return message
+
+
+@registry.register("mail")
+class MailAdapter:
+    id = "mail"
+
+    def __init__(
+        self,
+        *,
+        host: str = "",
+        port: int = 25,
+        sender: str = "",
+        username: str = "",
+        password: str = "",
+        maildir: Path | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender or "noreply@medborgarvy.invalid"
+        self.username, self.password, self.maildir, self.timeout = username, password, maildir, timeout
+
+    def deliver(self, delivery: Delivery) -> DeliveryResult:
+        if delivery.topic != "notification.email":
+            raise PermanentError(f"the mail adapter does not take {delivery.topic}")
+        message = build_message(delivery, self.sender)
+        if not self.host:
+            if self.maildir is None:
+                raise PermanentError("no SMTP server configured")
+            self.maildir.mkdir(parents=True, exist_ok=True)
+            (self.maildir / f"{delivery.idempotency_key}.eml").write_bytes(bytes(message))
+            return DeliveryResult()
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.ehlo()
+                if smtp.has_extn("starttls"):
+                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.ehlo()
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError("recipient refused") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientError(f"SMTP: {exc.__class__.__name__}") from exc
+        return DeliveryResult()

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Person
+from portal.db import UUIDPK, Base, CreatedAt, MunicipalMixin, OptionalTimestamp
+from portal.files.models import StoredFile
+
+# Portal statuses (DESIGN.md); case systems' codes map onto these.
+STATUSES = ("submitted", "received", "investigating", "supplement_requested", "decided", "closed")
+
+
+class Case(MunicipalMixin, Base):
+    __tablename__ = "case"
+
+    id: Mapped[UUIDPK]
+    case_number: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    subject: Mapped[Person] = relationship(foreign_keys=[subject_id])
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    eservice_id: Mapped[str] = mapped_column(sa.String(60))
+    eservice_version: Mapped[int]
+    case_type: Mapped[str] = mapped_column(sa.String(60))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(sa.String(30), default="submitted")
+    # The canonical JSON payload as submitted (see forms/ for its schema per e-service and version).
+    payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    external_ref: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[CreatedAt]
+    received_at: Mapped[OptionalTimestamp]
+
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.at")
+    documents: Mapped[list[Document]] = relationship(back_populates="case", order_by="Document.created_at")
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship(back_populates="events")
+    at: Mapped[CreatedAt]
+    kind: Mapped[str] = mapped_column(
+        sa.String(40)
+    )  # submitted, delivered, status_changed, document_added, …
+    # Shown on the citizen's timeline, or only to staff.
+    visible_to_citizen: Mapped[bool] = mapped_column(default=True)
+    detail: Mapped[dict[str, object]] = mapped_column(sa.JSON, default=dict)
+
+
+class Document(Base):
+    __tablename__ = "document"
+
+    id: Mapped[UUIDPK]
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship(back_populates="documents")
+    kind: Mapped[str] = mapped_column(
+        sa.String(30)
+    )  # kvitto, ansokan, utredning, beslut, genomforandeplan, bilaga
+    title: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"))
+    stored_file: Mapped[StoredFile] = relationship()
+    created_at: Mapped[CreatedAt]
+    read_at: Mapped[OptionalTimestamp]

@@ -1,0 +1,118 @@
+"""Writing outbox items (in the caller's transaction) and delivering them (in the worker)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+import integrations
+from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+from portal.config import PROJECT_ROOT
+from portal.db import utcnow
+from portal.outbox.models import OutboxItem
+
+log = logging.getLogger(__name__)
+
+# What the portal does once an item of a topic is delivered (e.g. mark the case received).
+on_delivered: dict[str, Callable[[Session, OutboxItem, DeliveryResult], None]] = {}
+
+
+def enqueue(
+    session: Session,
+    *,
+    topic: str,
+    adapter: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    municipality_id: int | None,
+) -> OutboxItem:
+    item = OutboxItem(
+        topic=topic,
+        adapter=adapter,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        municipality_id=municipality_id,
+        next_attempt_at=utcnow(),
+    )
+    session.add(item)
+    return item
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential backoff with full jitter: about 2, 4, 8 … seconds, at most an hour."""
+    ceiling = min(3600.0, 2.0**attempts)
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not security
+
+
+def make_adapter(app: Flask, adapter_id: str) -> Any:
+    integrations.load()
+    cls = integrations.registry[adapter_id]
+    config = app.config["PORTAL"]
+    if adapter_id == "mail":
+        return cls(
+            host=config.smtp_host,
+            port=config.smtp_port,
+            sender=config.smtp_from,
+            username=config.smtp_username,
+            password=config.smtp_password,
+            maildir=None if config.is_production else PROJECT_ROOT / "instance" / "outgoing-mail",
+        )
+    return cls()
+
+
+def claim(session: Session, limit: int) -> list[OutboxItem]:
+    """Due items, locked so that other workers skip them (PostgreSQL); SQLite runs one worker."""
+    stmt = (
+        sa.select(OutboxItem)
+        .where(OutboxItem.status.in_(("pending", "failed")), OutboxItem.next_attempt_at <= utcnow())
+        .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def deliver_due(app: Flask, session: Session, *, limit: int = 20) -> int:
+    """Deliver what is due, one transaction per item; returns how many were delivered."""
+    delivered = 0
+    max_attempts = app.config["PORTAL"].outbox_max_attempts
+    for item_id in [item.id for item in claim(session, limit)]:
+        session.rollback()  # release the claim query's snapshot; each item is claimed again on its own
+        stmt = sa.select(OutboxItem).where(
+            OutboxItem.id == item_id, OutboxItem.status.in_(("pending", "failed"))
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        item = session.scalar(stmt)
+        if item is None:
+            continue
+        item.attempts += 1
+        delivery = Delivery(item.topic, dict(item.payload), item.idempotency_key, item.municipality_id)
+        try:
+            result = make_adapter(app, item.adapter).deliver(delivery)
+        except PermanentError as exc:
+            item.status, item.last_error = "dead", f"permanent: {exc}"
+            log.warning("outbox item %s dead: %s", item.id, exc)
+        except (TransientError, Exception) as exc:
+            item.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+            if item.attempts >= max_attempts:
+                item.status = "dead"
+            else:
+                item.status, item.next_attempt_at = "failed", utcnow() + backoff(item.attempts)
+            log.warning("outbox item %s failed (attempt %s): %s", item.id, item.attempts, item.last_error)
+        else:
+            item.status, item.delivered_at, item.last_error = "delivered", utcnow(), ""
+            handler = on_delivered.get(item.topic)
+            if handler is not None:
+                handler(session, item, result)
+            delivered += 1
+        session.commit()
+    return delivered
