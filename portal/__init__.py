@@ -36,6 +36,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=settings.session_absolute_seconds,
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
+        # Times are stored in UTC and shown in Swedish time.
+        BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
         TEMPLATES_AUTO_RELOAD=settings.env == "development",
     )
@@ -44,6 +46,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     from portal import db, errors, i18n, security
     from portal import logging as portal_logging
+    from portal.applications.views import bp as applications_bp
     from portal.auth import views as auth_views
     from portal.extensions import babel, csrf
     from portal.health.views import bp as health_bp
@@ -51,6 +54,13 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.municipalities import services as municipalities
 
     portal_logging.configure()
+    # Registries are filled once, at start-up, not on the first request that needs them.
+    import forms
+    import integrations
+    import portal.cases.services  # noqa: F401 - registers what happens when an application is delivered
+
+    forms.load()
+    integrations.load()
     if settings.proxy_count:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -71,6 +81,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(applications_bp)
     errors.init_app(app)
 
     @app.context_processor

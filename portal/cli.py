@@ -96,6 +96,16 @@ def load_municipalities(path: Path) -> None:
     click.echo(f"municipalities loaded: {', '.join(slugs)}")
 
 
+@main.command("worker")
+@click.option("--interval", default=1.0, show_default=True, help="seconds to wait when nothing is due")
+@click.option("--once", is_flag=True, help="deliver what is due now, then stop")
+def worker(interval: float, once: bool) -> None:
+    """Deliver outbox items (applications to case systems, e-mail) until stopped."""
+    from portal.outbox.worker import run
+
+    run(create_app(), interval=interval, once=once)
+
+
 @main.command("bankid-simulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
@@ -111,7 +121,8 @@ def bankid_simulator(host: str, port: int, order_lifetime: float, portal_url: st
 @main.command("serve")
 @click.option("--with-simulator/--without-simulator", default=None, help="default: PORTAL_BANKID_SIMULATOR")
 def serve(with_simulator: bool | None) -> None:
-    """Serve the portal with gunicorn on 127.0.0.1:$PORT (8000), with the BankID simulator in demo mode."""
+    """Serve the portal with gunicorn on 127.0.0.1:$PORT (8000) with the outbox worker, and the BankID
+    simulator in demo mode."""
     config = Config.from_env()
     config.validate()
     port = os.environ.get("PORT", "8000")
@@ -134,6 +145,8 @@ def serve(with_simulator: bool | None) -> None:
         )
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "wsgi:app"]
     children.append(subprocess.Popen(gunicorn, cwd=PROJECT_ROOT))  # noqa: S603
+    # The outbox worker: hands applications to the case system and sends e-mail, outside web requests.
+    children.append(subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"]))
     click.echo(f"Medborgarvy: http://127.0.0.1:{port}/  (Ctrl-C stops)")
 
     def stop(*_args: object) -> None:

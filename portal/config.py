@@ -54,6 +54,19 @@ class Config:
     proxy_count: int = 0
     # Municipalities may also be chosen by a path prefix /k/<slug>/ when host names are not available.
     municipality_path_prefix: bool = True
+    # E-mail: with no SMTP host, outside production, mail is written to instance/outgoing-mail/.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "noreply@medborgarvy.invalid"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # Outbox: deliveries are retried with exponential backoff up to this many attempts, then dead-lettered.
+    outbox_max_attempts: int = 10
+    # Attachments: per file and per application.
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_max_total_bytes: int = 40 * 1024 * 1024
+    # Riksnorm tables an administrator has entered or corrected (JSON; see portal/applications/riksnorm.py).
+    riksnorm_file: str = ""
     # Host names the portal answers to (Flask TRUSTED_HOSTS); empty accepts any (a checking proxy in front).
     trusted_hosts: tuple[str, ...] = ()
 
@@ -108,6 +121,8 @@ class Config:
             problems.append("PORTAL_BANKID_URL must use https")
         if not self.secure_cookies:
             problems.append("PORTAL_SECURE_COOKIES must be true")
+        if not self.smtp_host:
+            problems.append("PORTAL_SMTP_HOST is required (receipts and notifications are e-mailed)")
         if problems:
             raise ConfigError("Refusing to start in production: " + "; ".join(problems))
 

@@ -53,7 +53,10 @@ def _render(code: int, heading: object, text: object) -> tuple[str, int]:
         return render_template("errors/error.html", code=code, heading=heading, text=text), code
     except Exception:
         log.exception("error page could not be rendered")
-        return "<!doctype html><title>Error</title><h1>Error</h1>", code
+        return (
+            '<!doctype html><html lang="sv"><title>Fel</title><main><h1>Något gick fel</h1></main></html>',
+            code,
+        )
 
 
 def init_app(app: Flask) -> None:

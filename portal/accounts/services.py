@@ -23,3 +23,15 @@ def set_preferred_locale(person: Person, locale: str) -> None:
     session = get_session()
     person.preferred_locale = locale
     session.commit()
+
+
+def person_by_number(pnr: Personnummer, *, given_name: str = "", surname: str = "") -> Person:
+    """Find a person by number, creating them with the given name if new. An existing person's name is
+    never changed here: only their own e-ID login does that."""
+    session = get_session()
+    person = session.scalar(sa.select(Person).where(Person.personal_number == pnr.digits12))
+    if person is None:
+        person = Person(personal_number=pnr.digits12, given_name=given_name, surname=surname)
+        session.add(person)
+        session.flush()
+    return person

@@ -58,6 +58,11 @@ class BankIDOrder(Base):
     error_code: Mapped[str] = mapped_column(sa.String(40), default="")
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     finished_at: Mapped[OptionalTimestamp]
+    # What a sign order is for, e.g. "draft:<id>:applicant"; the flow that started it checks it.
+    purpose_ref: Mapped[str] = mapped_column(sa.String(100), default="")
+    # The text the signer saw, and the completion's evidence until the flow has stored it as a Signature.
+    user_visible_data: Mapped[str] = mapped_column(sa.Text, default="")
+    completion: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
 
     def seconds_since_start(self, now: dt.datetime) -> int:
         return max(0, int((now - self.created_at).total_seconds()))

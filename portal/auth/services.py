@@ -15,7 +15,7 @@ from portal.accounts.models import Person
 from portal.accounts.personnummer import InvalidPersonnummer, parse
 from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
-from portal.auth.bankid import BankIDClient, BankIDError, BankIDUnavailable, Order
+from portal.auth.bankid import SIMPLE_MARKDOWN_V1, BankIDClient, BankIDError, BankIDUnavailable, Order
 from portal.auth.models import BankIDOrder, LoginSession
 from portal.db import get_session, utcnow
 from portal.municipalities.models import Municipality
@@ -59,17 +59,27 @@ def start_order(
     same_device: bool,
     return_url: str | None,
     purpose: str = "auth",
+    purpose_ref: str = "",
     user_visible_data: str | None = None,
+    user_non_visible_data: str | None = None,
+    signer_personal_number: str | None = None,
 ) -> StartResult:
+    """Start an auth order, or a sign order that only ``signer_personal_number`` can sign."""
     session = get_session()
     session.execute(sa.delete(BankIDOrder).where(BankIDOrder.created_at < utcnow() - ORDER_RETENTION))
     client = bankid_client()
     try:
         order: Order
         if purpose == "sign":
-            assert user_visible_data is not None  # noqa: S101 - a programming error, not input
+            if not user_visible_data or not signer_personal_number:
+                raise ValueError("a sign order needs the text to sign and the signer")
             order = client.sign(
-                end_user_ip, user_visible_data, return_url=return_url if same_device else None
+                end_user_ip,
+                user_visible_data,
+                user_visible_data_format=SIMPLE_MARKDOWN_V1,
+                user_non_visible_data=user_non_visible_data,
+                requirement={"personalNumber": signer_personal_number},
+                return_url=return_url if same_device else None,
             )
         else:
             order = client.auth(end_user_ip, return_url=return_url if same_device else None)
@@ -92,16 +102,24 @@ def start_order(
             auto_start_token=order.auto_start_token,
             qr_start_token=order.qr_start_token,
             qr_start_secret=order.qr_start_secret,
+            purpose_ref=purpose_ref,
+            user_visible_data=user_visible_data or "",
         )
     )
     session.commit()
     return StartResult(handle=handle)
 
 
-def find_order(handle: str | None) -> BankIDOrder | None:
+def find_order(handle: str | None, *, purpose: str = "auth", purpose_ref: str = "") -> BankIDOrder | None:
     if not handle:
         return None
-    return get_session().scalar(sa.select(BankIDOrder).where(BankIDOrder.handle_hash == _hash(handle)))
+    return get_session().scalar(
+        sa.select(BankIDOrder).where(
+            BankIDOrder.handle_hash == _hash(handle),
+            BankIDOrder.purpose == purpose,
+            BankIDOrder.purpose_ref == purpose_ref,
+        )
+    )
 
 
 def poll_order(order: BankIDOrder) -> BankIDOrder:
@@ -139,6 +157,15 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
             person = person_from_eid(pnr, completion.given_name, completion.surname)
             session.flush()
             order.person_id = person.id
+            if order.purpose == "sign":
+                # Kept until the signing flow stores it as evidence (portal.applications).
+                order.completion = {
+                    "personal_number": pnr.digits12,
+                    "name": completion.name,
+                    "signature": completion.signature,
+                    "ocsp_response": completion.ocsp_response,
+                    "signed_at": utcnow().isoformat(),
+                }
             _finish(order, "complete")
     session.commit()
     return order

@@ -6,13 +6,8 @@ Without JavaScript the waiting page reloads itself every two seconds; with it, s
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import (
     Blueprint,
-    Response,
-    abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -27,11 +22,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.access import citizen_required, public
-from portal.auth import services
-from portal.auth.bankid import qr_data, qr_svg, user_message
+from portal.auth import bankid_flow, services
+from portal.auth.bankid import user_message
+from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.models import BankIDOrder
-from portal.db import utcnow
 from portal.i18n import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -102,10 +97,15 @@ def _finish_login(order: BankIDOrder) -> str | None:
     return target
 
 
-def _autostart_url(order: BankIDOrder) -> str:
-    app_url = current_app.config["PORTAL"].bankid_autostart_base
-    # returnUrl went with the order to BankID, so the app needs no redirect in the link.
-    return f"{app_url}?{urlencode({'autostarttoken': order.auto_start_token, 'redirect': 'null'})}"
+def _urls() -> FlowUrls:
+    return FlowUrls(
+        wait=url_for(".bankid_wait"),
+        status=url_for(".bankid_status"),
+        qr=url_for(".bankid_qr"),
+        cancel=url_for(".bankid_cancel"),
+        start=url_for(".bankid_start"),
+        other_way=url_for(".login"),
+    )
 
 
 @bp.get("/logga-in/bankid")
@@ -123,19 +123,7 @@ def bankid_wait() -> ResponseReturnValue:
     if order.status == "used":
         session.pop(ORDER_KEY, None)
         return redirect(url_for(".login"))
-    message = user_message(
-        status=order.status,
-        hint_code=order.hint_code or None,
-        error_code=order.error_code or None,
-        qr=not order.same_device,
-    )
-    return render_template(
-        "auth/bankid_wait.html",
-        order=order,
-        message=message,
-        autostart_url=_autostart_url(order) if order.same_device else None,
-        poll_interval=int(current_app.config["PORTAL"].bankid_collect_interval),
-    )
+    return bankid_flow.render_wait(order, _urls(), heading=_("Log in with BankID"))
 
 
 @bp.get("/logga-in/bankid/status")
@@ -148,23 +136,13 @@ def bankid_status() -> ResponseReturnValue:
     if order.status == "complete":
         target = _finish_login(order)
         return jsonify(state="complete", redirect=target or url_for(".login"))
-    message = user_message(
-        status=order.status,
-        hint_code=order.hint_code or None,
-        error_code=order.error_code or None,
-        qr=not order.same_device,
-    )
-    return jsonify(state=order.status, rfa=message.rfa, message=str(message.text))
+    return jsonify(bankid_flow.status_payload(order))
 
 
 @bp.get("/logga-in/bankid/qr.svg")
 @public
 def bankid_qr() -> ResponseReturnValue:
-    order = _current_order()
-    if order is None or order.status != "pending" or order.same_device or not order.qr_start_secret:
-        abort(404)
-    data = qr_data(order.qr_start_token, order.qr_start_secret, order.seconds_since_start(utcnow()))
-    return Response(qr_svg(data), mimetype="image/svg+xml")
+    return bankid_flow.qr_image(_current_order())
 
 
 @bp.post("/logga-in/bankid/avbryt")

@@ -25,6 +25,13 @@ DEMO_MUNICIPALITIES = (
         "contact_email": "socialtjansten@exempelstad.example",
         "website_url": "https://exempelstad.example",
         "units": (("forsorjningsstod", "Försörjningsstöd"), ("aldreomsorg", "Äldreomsorg"), ("lss", "LSS")),
+        "enabled_eservices": [
+            "ekonomiskt_bistand",
+            "manadsansokan",
+            "dodsboanmalan",
+            "hemtjanst",
+            "personlig_assistans",
+        ],
     },
     {
         "slug": "norrby",
@@ -38,6 +45,8 @@ DEMO_MUNICIPALITIES = (
         "contact_email": "kontaktcenter@norrby.example",
         "website_url": "https://norrby.example",
         "units": (("socialtjansten", "Socialtjänsten"),),
+        # Norrby offers fewer e-services: a municipality's settings decide what its citizens see.
+        "enabled_eservices": ["ekonomiskt_bistand", "manadsansokan", "hemtjanst"],
     },
 )
 

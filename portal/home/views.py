@@ -22,7 +22,19 @@ def start() -> ResponseReturnValue:
 @bp.get("/mina-sidor")
 @citizen_required
 def my_pages() -> ResponseReturnValue:
-    return render_template("home/my_pages.html", previous_login=previous_login_at(g.login))
+    from portal.applications import services as applications
+    from portal.cases.labels import STATUS_LABELS
+
+    eservices = {e.id: e.title for e in applications.enabled_eservices(g.municipality)}
+    return render_template(
+        "home/my_pages.html",
+        previous_login=previous_login_at(g.login),
+        drafts=applications.open_drafts(g.person, g.municipality),
+        to_sign=applications.awaiting_my_signature(g.person, g.municipality),
+        cases=applications.cases_for(g.person, g.municipality),
+        titles=eservices,
+        case_statuses=STATUS_LABELS,
+    )
 
 
 @bp.get("/tillganglighet")

@@ -11,6 +11,7 @@ SAFE_PRODUCTION = {
     "bankid_client_cert": "/etc/portal/rp.crt",
     "bankid_client_key": "/etc/portal/rp.key",
     "secure_cookies": True,
+    "smtp_host": "smtp.kommun.se",
 }
 
 
@@ -50,6 +51,7 @@ def test_safe_production_settings_pass():
         ({"bankid_client_cert": ""}, "PORTAL_BANKID_CLIENT_CERT"),
         ({"bankid_url": "http://127.0.0.1:8001/rp/v6.0/"}, "PORTAL_BANKID_URL"),
         ({"secure_cookies": False}, "PORTAL_SECURE_COOKIES"),
+        ({"smtp_host": ""}, "PORTAL_SMTP_HOST"),
     ],
 )
 def test_production_refuses_unsafe_settings(change, named):

@@ -4,7 +4,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from portal.applications.models import Draft
 from portal.auth.models import LoginSession
+from portal.cases.models import Case
 from portal.db import get_session, utcnow
 from portal.municipalities.models import Municipality
 from tests.auth.login_helpers import log_in
@@ -42,10 +44,33 @@ def test_my_pages_queries_do_not_grow_with_logins_or_municipalities(
             )
         for i in range(10):
             session.add(Municipality(slug=f"extra{i}", name=f"Extra {i}", host_names=[f"extra{i}.localhost"]))
+        for i in range(15):
+            session.add(
+                Draft(
+                    owner_id=login.person_id,
+                    subject_id=login.person_id,
+                    municipality_id=1,
+                    eservice_id="hemtjanst",
+                    eservice_version=1,
+                    answers={},
+                )
+            )
+            session.add(
+                Case(
+                    case_number=f"TEST-{i:04d}",
+                    municipality_id=1,
+                    subject_id=login.person_id,
+                    applicant_id=login.person_id,
+                    eservice_id="hemtjanst",
+                    eservice_version=1,
+                    case_type="hemtjanst_sol",
+                    payload={},
+                )
+            )
         session.commit()
     many = _queries_for(client, count_queries, "/mina-sidor")
     assert many == few
-    assert few <= 4
+    assert few <= 8, count_queries.statements
 
 
 def test_public_pages_query_constantly(client, count_queries):

@@ -1,0 +1,576 @@
+"""The citizen's application flow (GOV.UK patterns): start page, task list, one topic per page with
+autosave, check answers, BankID signing, receipt. A medsökande approves and signs from their own login."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from forms import engine
+from forms.base import Answers, EService, Step
+from portal.access import citizen_required, public
+from portal.applications import services
+from portal.applications.models import Draft
+from portal.audit import services as audit
+from portal.auth import bankid_flow
+from portal.auth import services as auth_services
+from portal.auth.bankid import user_message
+from portal.auth.bankid_flow import FlowUrls
+from portal.auth.forms import BankIDStartForm, PostForm
+from portal.cases.models import Document
+from portal.db import get_session
+from portal.files.storage import storage
+
+bp = Blueprint("applications", __name__)
+
+UPLOAD_MESSAGES = {
+    "empty": _l("The file is empty. Choose another file."),
+    "too_large": _l("The file is too large. A file can be at most %(mb)s MB."),
+    "total_too_large": _l(
+        "The attachments together are too large. Remove an attachment or choose smaller files."
+    ),
+    "type": _l("The file must be a PDF, JPG, PNG or a photo from a phone (HEIC)."),
+    "corrupt": _l("The file could not be read. It may be damaged. Save it again or choose another file."),
+    "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
+    "slot": _l("Choose which document you are attaching."),
+    "missing": _l("Choose a file to upload."),
+}
+STATUS_LABELS = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+}
+
+
+def _eservice_or_404(eservice_id: str) -> EService:
+    eservice = services.eservice_for(g.municipality, eservice_id)
+    if eservice is None:
+        abort(404)
+    return eservice
+
+
+def _draft_or_404(draft_id: uuid.UUID, *, editable: bool = True) -> tuple[Draft, EService]:
+    draft = services.draft_for_owner(draft_id, g.person, g.municipality)
+    if draft is None:
+        audit.record(
+            get_session(),
+            "access_denied",
+            actor_type="person",
+            actor_id=g.person.id,
+            object_type="draft",
+            object_id=str(draft_id),
+        )
+        get_session().commit()
+        abort(404)
+    eservice = _eservice_or_404(draft.eservice_id)
+    if editable and draft.status != "in_progress":
+        abort(404)
+    return draft, eservice
+
+
+# --- e-services and start pages ----------------------------------------------------------------------------
+
+
+@bp.get("/e-tjanster")
+@public
+def index() -> ResponseReturnValue:
+    return render_template("applications/index.html", eservices=services.enabled_eservices(g.municipality))
+
+
+@bp.get("/e-tjanster/<eservice_id>")
+@public
+def start_page(eservice_id: str) -> ResponseReturnValue:
+    eservice = _eservice_or_404(eservice_id)
+    existing = None
+    if g.person is not None:
+        existing = next(
+            (
+                d
+                for d in services.open_drafts(g.person, g.municipality)
+                if d.eservice_id == eservice.id and d.status == "in_progress"
+            ),
+            None,
+        )
+    return render_template("applications/start.html", eservice=eservice, existing=existing)
+
+
+@bp.post("/e-tjanster/<eservice_id>/starta")
+@citizen_required
+def start(eservice_id: str) -> ResponseReturnValue:
+    eservice = _eservice_or_404(eservice_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    draft = services.start_draft(g.person, g.municipality, eservice)
+    return redirect(url_for(".tasks", draft_id=draft.id))
+
+
+# --- task list, steps, check answers --------------------------------------------------------------------
+
+
+@bp.get("/ansokan/<uuid:draft_id>")
+@citizen_required
+def tasks(draft_id: uuid.UUID) -> ResponseReturnValue:
+    draft, eservice = _draft_or_404(draft_id)
+    states = engine.states(eservice, draft.answers or {})
+    done = sum(1 for s in states if s.status == "completed")
+    return render_template(
+        "applications/tasks.html",
+        draft=draft,
+        eservice=eservice,
+        states=states,
+        done=done,
+        status_labels=STATUS_LABELS,
+        ready=services.ready_to_sign(eservice, draft),
+    )
+
+
+def _next_step(eservice: EService, draft: Draft, current: Step) -> str:
+    visible = eservice.visible_steps(Answers(draft.answers or {}))
+    ids = [s.id for s in visible]
+    if current.id in ids and ids.index(current.id) + 1 < len(ids):
+        return url_for(".step", draft_id=draft.id, step_id=ids[ids.index(current.id) + 1])
+    return url_for(".check", draft_id=draft.id)
+
+
+def _render_step(
+    draft: Draft,
+    eservice: EService,
+    step: Step,
+    form: Any,
+    errors: list[tuple[str, str]],
+    upload_error: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    visible = eservice.visible_steps(Answers(draft.answers or {}))
+    position = next((i for i, s in enumerate(visible, start=1) if s.id == step.id), None)
+    attachments = [a for a in draft.attachments if a.step_id == step.id]
+    if upload_error:
+        max_mb = current_app.config["PORTAL"].upload_max_bytes // (1024 * 1024)
+        errors = [*errors, ("file", str(UPLOAD_MESSAGES[upload_error]) % {"mb": max_mb})]
+    return (
+        render_template(
+            "applications/step.html",
+            draft=draft,
+            eservice=eservice,
+            step=step,
+            form=form,
+            errors=errors,
+            position=position,
+            total=len(visible),
+            attachments=attachments,
+            upload_error=upload_error,
+            item_forms=engine.step_forms(step, form),
+            from_check=request.values.get("granska") == "1",
+        ),
+        status,
+    )
+
+
+@bp.get("/ansokan/<uuid:draft_id>/steg/<step_id>")
+@citizen_required
+def step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
+    draft, eservice = _draft_or_404(draft_id)
+    current = eservice.step(step_id)
+    if current is None or not current.applies(Answers(draft.answers or {})):
+        abort(404)
+    raw = (draft.answers or {}).get(current.id)
+    form = engine.bind(current, raw)
+    errors: list[tuple[str, str]] = []
+    if raw is not None and request.args.get("visa-fel") == "1":
+        form.validate()
+        errors = engine.render_field_errors(form)
+    return _render_step(draft, eservice, current, form, errors)
+
+
+@bp.post("/ansokan/<uuid:draft_id>/steg/<step_id>")
+@citizen_required
+def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
+    draft, eservice = _draft_or_404(draft_id)
+    current = eservice.step(step_id)
+    if current is None or not current.applies(Answers(draft.answers or {})):
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "continue")
+    raw = engine.raw_from_request(current, request.form)
+    if current.repeat is not None:
+        if action == "add" and len(raw) < current.repeat.max_items:
+            raw.append({})
+        elif action.startswith("remove-") and action[7:].isdigit() and int(action[7:]) < len(raw):
+            raw.pop(int(action[7:]))
+    # Autosave: whatever happens next, what was typed is kept.
+    services.save_step(draft, current, raw)
+
+    upload_error = None
+    if action == "upload":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            upload_error = "missing"
+        else:
+            upload_error = services.add_attachment(
+                draft, current, request.form.get("slot", ""), upload.filename, upload.read()
+            )
+        if upload_error is None:
+            flash(_("The file %(name)s was attached.", name=draft.attachments[-1].filename), "success")
+        return _render_step(
+            draft,
+            eservice,
+            current,
+            engine.bind(current, raw),
+            [],
+            upload_error,
+            status=400 if upload_error else 200,
+        )
+    if action.startswith("delete-attachment-"):
+        services.remove_attachment(draft, action.removeprefix("delete-attachment-"))
+        flash(_("The attachment was removed."), "info")
+        return _render_step(draft, eservice, current, engine.bind(current, raw), [])
+    if action == "later":
+        flash(_("Your application is saved. You can continue where you left off from My pages."), "success")
+        return redirect(url_for("home.my_pages"))
+    if action == "add" or action.startswith("remove-"):
+        return _render_step(draft, eservice, current, engine.bind(current, raw), [])
+    ok, form = engine.validate(current, raw)
+    if not ok:
+        errors = engine.render_field_errors(form)
+        if current.repeat is not None and len(raw) < current.repeat.min_items:
+            errors.insert(0, ("add-item", str(_("Add at least one"))))
+        return _render_step(draft, eservice, current, form, errors, status=400)
+    if request.form.get("granska") == "1":
+        return redirect(url_for(".check", draft_id=draft.id))
+    return redirect(_next_step(eservice, draft, current))
+
+
+@bp.get("/ansokan/<uuid:draft_id>/granska")
+@citizen_required
+def check(draft_id: uuid.UUID) -> ResponseReturnValue:
+    draft, eservice = _draft_or_404(draft_id)
+    states = engine.states(eservice, draft.answers or {})
+    sections = [(state, engine.summary_rows(state.step, state.form)) for state in states]
+    calculation = None
+    if services.ready_to_sign(eservice, draft):
+        calculation = eservice.calculation(
+            Answers(draft.answers or {}), engine.typed_answers(eservice, draft.answers)
+        )
+    return render_template(
+        "applications/check.html",
+        draft=draft,
+        eservice=eservice,
+        sections=sections,
+        missing=services.missing_attachments(eservice, draft),
+        ready=services.ready_to_sign(eservice, draft),
+        calculation=calculation,
+        mobile_first=_is_mobile(),
+    )
+
+
+@bp.get("/ansokan/<uuid:draft_id>/ta-bort")
+@citizen_required
+def confirm_delete(draft_id: uuid.UUID) -> ResponseReturnValue:
+    draft, eservice = _draft_or_404(draft_id)
+    return render_template("applications/delete.html", draft=draft, eservice=eservice)
+
+
+@bp.post("/ansokan/<uuid:draft_id>/ta-bort")
+@citizen_required
+def delete(draft_id: uuid.UUID) -> ResponseReturnValue:
+    draft, _eservice = _draft_or_404(draft_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    services.delete_draft(draft, g.person)
+    flash(_("The draft application was deleted."), "info")
+    return redirect(url_for("home.my_pages"))
+
+
+@bp.get("/ansokan/<uuid:draft_id>/bilagor/<uuid:attachment_id>")
+@citizen_required
+def attachment(draft_id: uuid.UUID, attachment_id: uuid.UUID) -> ResponseReturnValue:
+    draft = services.draft_for_owner(draft_id, g.person, g.municipality)
+    found = next((a for a in draft.attachments if a.id == attachment_id), None) if draft else None
+    if found is None:
+        abort(404)
+    return _file_response(storage.get(get_session(), found.stored_file_id), found.media_type, found.filename)
+
+
+def _file_response(content: bytes, media_type: str, filename: str, *, inline: bool = True) -> Response:
+    response = Response(content, mimetype=media_type)
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(filename)}"
+    # Uploaded files are never run as a page of ours.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def _is_mobile() -> bool:
+    agent = request.user_agent.string
+    return any(marker in agent for marker in ("Mobi", "Android", "iPhone", "iPad"))
+
+
+# --- signing ----------------------------------------------------------------------------------------------
+
+
+def _sign_key(draft: Draft, role: str) -> str:
+    return f"sign:{draft.id}:{role}"
+
+
+def _sign_urls(draft: Draft, role: str) -> FlowUrls:
+    return FlowUrls(
+        wait=url_for(".sign_wait", draft_id=draft.id, role=role),
+        status=url_for(".sign_status", draft_id=draft.id, role=role),
+        qr=url_for(".sign_qr", draft_id=draft.id, role=role),
+        cancel=url_for(".sign_cancel", draft_id=draft.id, role=role),
+        start=url_for(".sign_start", draft_id=draft.id, role=role),
+        other_way=url_for(".check", draft_id=draft.id)
+        if role == "applicant"
+        else url_for(".co_applicant", draft_id=draft.id),
+    )
+
+
+def _draft_for_role(draft_id: uuid.UUID, role: str) -> tuple[Draft, EService]:
+    if role == "applicant":
+        return _draft_or_404(draft_id)
+    if role != "medsokande":
+        abort(404)
+    draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+    if draft is None or draft.status != "awaiting_co_applicant":
+        abort(404)
+    return draft, _eservice_or_404(draft.eservice_id)
+
+
+def _role(role: str) -> str:
+    return "applicant" if role == "applicant" else "co_applicant"
+
+
+@bp.post("/ansokan/<uuid:draft_id>/skriv-under/<role>")
+@citizen_required
+def sign_start(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
+    draft, eservice = _draft_for_role(draft_id, role)
+    form = BankIDStartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if role == "applicant" and not services.ready_to_sign(eservice, draft):
+        flash(_("Some answers are missing. Complete them before you sign."), "error")
+        return redirect(url_for(".check", draft_id=draft.id))
+    same_device = form.device.data == "same"
+    result = services.start_signing(
+        draft,
+        eservice,
+        g.person,
+        _role(role),
+        municipality=g.municipality,
+        end_user_ip=request.remote_addr or "127.0.0.1",
+        same_device=same_device,
+        return_url=url_for(".sign_wait", draft_id=draft.id, role=role, _external=True),
+    )
+    if result.handle is None:
+        flash(str(user_message(status=None, error_code=result.error_code, qr=not same_device).text), "error")
+        return redirect(_sign_urls(draft, role).other_way)
+    session[_sign_key(draft, role)] = result.handle
+    return redirect(url_for(".sign_wait", draft_id=draft.id, role=role))
+
+
+def _sign_order(draft: Draft, role: str) -> Any:
+    order = auth_services.find_order(
+        session.get(_sign_key(draft, role)), purpose="sign", purpose_ref=services.sign_ref(draft, _role(role))
+    )
+    if order is None or order.municipality_id != g.municipality.id:
+        return None
+    return order
+
+
+def _complete(draft: Draft, eservice: EService, order: Any, role: str) -> str:
+    outcome = services.finish_signing(draft, eservice, order, g.person, _role(role))
+    session.pop(_sign_key(draft, role), None)
+    if outcome.status == "submitted":
+        return url_for(".receipt", draft_id=draft.id)
+    if outcome.status == "awaiting_co_applicant":
+        flash(_("You have signed. The application is sent when your co-applicant has signed too."), "success")
+        return url_for("home.my_pages")
+    if outcome.status == "changed":
+        flash(_("The application was changed after it was signed. It must be signed again."), "error")
+        return url_for("home.my_pages")
+    flash(_("The signature could not be used. Please try again."), "error")
+    return _sign_urls(draft, role).other_way
+
+
+@bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>")
+@citizen_required
+def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
+    draft, eservice = _draft_for_role(draft_id, role)
+    order = _sign_order(draft, role)
+    if order is None:
+        return redirect(_sign_urls(draft, role).other_way)
+    order = auth_services.poll_order(order)
+    if order.status == "complete":
+        return redirect(_complete(draft, eservice, order, role))
+    return bankid_flow.render_wait(
+        order,
+        _sign_urls(draft, role),
+        heading=_("Sign with BankID"),
+        intro=_("You are signing: %(title)s", title=eservice.title),
+        other_way_label=_("Back to your answers"),
+    )
+
+
+@bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>/status")
+@citizen_required
+def sign_status(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
+    draft, eservice = _draft_for_role(draft_id, role)
+    order = _sign_order(draft, role)
+    if order is None:
+        return jsonify(state="gone", redirect=_sign_urls(draft, role).other_way)
+    order = auth_services.poll_order(order)
+    if order.status == "complete":
+        return jsonify(state="complete", redirect=_complete(draft, eservice, order, role))
+    return jsonify(bankid_flow.status_payload(order))
+
+
+@bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>/qr.svg")
+@citizen_required
+def sign_qr(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
+    draft, _eservice = _draft_for_role(draft_id, role)
+    return bankid_flow.qr_image(_sign_order(draft, role))
+
+
+@bp.post("/ansokan/<uuid:draft_id>/skriv-under/<role>/avbryt")
+@citizen_required
+def sign_cancel(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
+    draft, _eservice = _draft_for_role(draft_id, role)
+    order = _sign_order(draft, role)
+    if PostForm().validate_on_submit() and order is not None:
+        auth_services.cancel_order(order)
+    session.pop(_sign_key(draft, role), None)
+    flash(_("The signing was cancelled. Your answers are saved."), "info")
+    return redirect(_sign_urls(draft, role).other_way)
+
+
+# --- co-applicant and receipt ------------------------------------------------------------------------------
+
+
+@bp.get("/ansokan/<uuid:draft_id>/medsokande")
+@citizen_required
+def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
+    draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+    if draft is None:
+        abort(404)
+    eservice = _eservice_or_404(draft.eservice_id)
+    if draft.status == "submitted":
+        return redirect(url_for(".receipt", draft_id=draft.id))
+    states = engine.states(eservice, draft.answers or {})
+    sections = [(state, engine.summary_rows(state.step, state.form)) for state in states]
+    audit.record(
+        get_session(),
+        "application_read",
+        actor_type="person",
+        actor_id=g.person.id,
+        subject_person_id=draft.subject_id,
+        object_type="draft",
+        object_id=str(draft.id),
+    )
+    get_session().commit()
+    return render_template(
+        "applications/co_applicant.html",
+        draft=draft,
+        eservice=eservice,
+        sections=sections,
+        mobile_first=_is_mobile(),
+    )
+
+
+@bp.get("/ansokan/<uuid:draft_id>/kvitto")
+@citizen_required
+def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
+    draft = services.draft_for_owner(draft_id, g.person, g.municipality) or services.draft_for_co_applicant(
+        draft_id, g.person, g.municipality
+    )
+    if draft is None or draft.case_id is None:
+        abort(404)
+    eservice = _eservice_or_404(draft.eservice_id)
+    from portal.cases.models import Case
+
+    case = get_session().get(Case, draft.case_id)
+    receipt_doc = next((d for d in case.documents if d.kind == "kvitto"), None) if case else None
+    return render_template(
+        "applications/receipt.html", draft=draft, eservice=eservice, case=case, receipt_doc=receipt_doc
+    )
+
+
+@bp.get("/dokument/<uuid:document_id>")
+@citizen_required
+def document(document_id: uuid.UUID) -> ResponseReturnValue:
+    from portal.cases.models import Case
+
+    doc = get_session().get(Document, document_id)
+    case = get_session().get(Case, doc.case_id) if doc else None
+    allowed = (
+        case is not None
+        and case.municipality_id == g.municipality.id
+        and g.person.id in (case.subject_id, case.applicant_id)
+    )
+    if not allowed:
+        audit.record(
+            get_session(),
+            "access_denied",
+            actor_type="person",
+            actor_id=g.person.id,
+            object_type="document",
+            object_id=str(document_id),
+        )
+        get_session().commit()
+        abort(404)
+    audit.record(
+        get_session(),
+        "document_read",
+        actor_type="person",
+        actor_id=g.person.id,
+        subject_person_id=case.subject_id,
+        object_type="document",
+        object_id=str(doc.id),
+    )
+    get_session().commit()
+    return _file_response(
+        storage.get(get_session(), doc.stored_file_id),
+        doc.media_type,
+        doc.filename,
+        inline=request.args.get("ladda-ned") != "1",
+    )
+
+
+@bp.get("/e-tjanster/<eservice_id>/schema.json")
+@public
+def schema(eservice_id: str) -> ResponseReturnValue:
+    """The JSON Schema of the e-service's payload, for case-system integrators."""
+    import forms
+
+    forms.load()
+    if eservice_id not in forms.registry:
+        abort(404)
+    return jsonify(engine.schema(forms.get(eservice_id)))
+
+
+__all__ = ["MultiDict", "bp"]
