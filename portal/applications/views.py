@@ -201,6 +201,12 @@ def step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
     return _render_step(draft, eservice, current, form, errors)
 
 
+def _posts_step_fields(step: Step) -> bool:
+    if step.repeat is not None:
+        return any(key.startswith("items-") for key in request.form)
+    return any(name in request.form for name in step.form()._fields)
+
+
 @bp.post("/ansokan/<uuid:draft_id>/steg/<step_id>")
 @citizen_required
 def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
@@ -217,8 +223,12 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
             raw.append({})
         elif action.startswith("remove-") and action[7:].isdigit() and int(action[7:]) < len(raw):
             raw.pop(int(action[7:]))
-    # Autosave: whatever happens next, what was typed is kept.
-    services.save_step(draft, current, raw)
+    # Autosave: whatever happens next, what was typed is kept. A post that carries none of the step's
+    # fields (an upload from a client that sends only the file) leaves the saved answers alone.
+    if _posts_step_fields(current) or action == "add" or action.startswith("remove-"):
+        services.save_step(draft, current, raw)
+    else:
+        raw = (draft.answers or {}).get(current.id, raw)
 
     upload_error = None
     if action == "upload":
@@ -271,8 +281,16 @@ def check(draft_id: uuid.UUID) -> ResponseReturnValue:
         calculation = eservice.calculation(
             Answers(draft.answers or {}), engine.typed_answers(eservice, draft.answers)
         )
+    changed_steps: set[str] = set()
+    changes = getattr(eservice, "changes", None)
+    if callable(changes):
+        previous = services.previous_payload(g.person, g.municipality)
+        if previous:
+            typed = engine.typed_answers(eservice, draft.answers or {})
+            changed_steps = {step_id for step_id, *_rest in changes(previous, typed)}
     return render_template(
         "applications/check.html",
+        changed_steps=changed_steps,
         draft=draft,
         eservice=eservice,
         sections=sections,

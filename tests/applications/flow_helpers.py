@@ -54,3 +54,33 @@ def sign(client: FlaskClient, simulator, draft_path: str, personal_number: str, 
     assert response.status_code == 302, response.text
     simulator.approve(newest_order_ref(simulator), personal_number)
     return client.get(f"{draft_path}/skriv-under/{role}")
+
+
+def form_data(step_raw):  # type: ignore[no-untyped-def]
+    """A step's raw answers as the browser posts them (repeating groups as items-N-field)."""
+    if isinstance(step_raw, list):
+        return {f"items-{i}-{key}": value for i, item in enumerate(step_raw) for key, value in item.items()}
+    return dict(step_raw)
+
+
+def small_pdf() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Kontoutdrag")
+    return bytes(pdf.output())
+
+
+def upload(client: FlaskClient, draft_path: str, step_id: str, slot: str, filename: str, content: bytes):
+    import io
+
+    page = client.get(f"{draft_path}/steg/{step_id}")
+    data = {
+        "csrf_token": csrf_from(page.text),
+        "action": "upload",
+        "slot": slot,
+        "file": (io.BytesIO(content), filename),
+    }
+    return client.post(f"{draft_path}/steg/{step_id}", data=data, content_type="multipart/form-data")

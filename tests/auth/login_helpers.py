@@ -21,7 +21,7 @@ def start_login(client: FlaskClient, device: str = "other", prefix: str = "") ->
 def newest_order_ref(simulator) -> str:  # type: ignore[no-untyped-def]
     orders = simulator.orders()
     pending = [o for o in orders if o["status"] == "pending"]
-    assert pending, f"the simulator has a pending order: {orders}"
+    assert pending, f"the simulator has a pending order: {[(o['type'], o['status']) for o in orders]}"
     return pending[0]["orderRef"]
 
 
