@@ -1,4 +1,4 @@
-"""Every e-service from start to receipt over HTTP, the medsökande flow, and attachments checked by content."""
+"""Every e-service from start to receipt over HTTP, the medsökande flow, and uploads checked by content."""
 
 import re
 
@@ -83,8 +83,9 @@ def test_ekonomiskt_bistand_needs_the_medsokande_to_sign_too(app, client, bankid
         assert case.payload["calculation"]["disclaimer_key"] == "preliminary_not_a_decision"
         roles = session.scalars(sa.select(Signature.role).order_by(Signature.signed_at)).all()
         assert roles == ["applicant", "co_applicant"]
-        import forms
         from jsonschema import Draft202012Validator
+
+        import forms
 
         Draft202012Validator(engine.schema(forms.get("ekonomiskt_bistand"))).validate(case.payload)
 
