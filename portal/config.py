@@ -60,6 +60,8 @@ class Config:
     smtp_from: str = "noreply@medborgarvy.invalid"
     smtp_username: str = ""
     smtp_password: str = ""
+    # Where mail goes without an SMTP host (development and demo only).
+    outgoing_mail_dir: str = str(PROJECT_ROOT / "instance" / "outgoing-mail")
     # Outbox: deliveries are retried with exponential backoff up to this many attempts, then dead-lettered.
     outbox_max_attempts: int = 10
     # Attachments: per file and per application.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Session
 
 import integrations
 from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
-from portal.config import PROJECT_ROOT
 from portal.db import utcnow
 from portal.outbox.models import OutboxItem
 
@@ -62,7 +62,7 @@ def make_adapter(app: Flask, adapter_id: str) -> Any:
             sender=config.smtp_from,
             username=config.smtp_username,
             password=config.smtp_password,
-            maildir=None if config.is_production else PROJECT_ROOT / "instance" / "outgoing-mail",
+            maildir=None if config.is_production else Path(config.outgoing_mail_dir),
         )
     return cls()
 

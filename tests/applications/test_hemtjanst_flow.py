@@ -111,3 +111,25 @@ def test_schema_is_published_per_eservice(client):
     schema = client.get("/e-tjanster/hemtjanst/schema.json").json
     assert schema["$id"] == "urn:medborgarvy:eservice:hemtjanst:v1"
     assert "need" in schema["properties"]["answers"]["properties"]
+
+
+def test_the_receipt_email_says_nothing_sensitive(app, client, bankid_simulator, tmp_path):
+    config = app.config["PORTAL"]
+    original = config.outgoing_mail_dir
+    config.outgoing_mail_dir = str(tmp_path)
+    try:
+        log_in(client, bankid_simulator)
+        draft = start(client, "hemtjanst")
+        fill(client, draft, HEMTJANST_ANSWERS)
+        receipt = client.get(sign(client, bankid_simulator, draft, TOLVAN).headers["Location"]).text
+        number = re.search(r'class="case-number">([A-Z0-9-]+)<', receipt).group(1)
+        with app.app_context():
+            assert deliver_due(app, get_session()) == 2  # the application and the e-mail
+    finally:
+        config.outgoing_mail_dir = original
+    [mail] = list(tmp_path.glob("*.eml"))
+    text = mail.read_text()
+    assert "To: tolvan@example.se" in text
+    assert number in text
+    for secret in ("191212121212", "19121212-1212", "Tolvansson", "städa", "070-123"):
+        assert secret not in text
