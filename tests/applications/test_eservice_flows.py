@@ -61,7 +61,7 @@ def test_ekonomiskt_bistand_needs_the_medsokande_to_sign_too(app, client, bankid
     assert signed.status_code == 302
     assert signed.headers["Location"] == "/mina-sidor"
     mine = client.get("/mina-sidor").text
-    assert "Väntar på att din medsökande skriver under" in mine or "Waiting for your co-applicant" in mine
+    assert "Väntar på att din medsökande ska skriva under" in mine or "Waiting for your co-applicant" in mine
     with app.app_context():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
@@ -124,7 +124,7 @@ def test_signing_is_refused_while_answers_are_missing(client, bankid_simulator):
         (
             "kontoutdrag.pdf",
             b"%PDF-1.7\n1 0 obj\n<<>>\nthis is not a pdf",
-            ("kunde inte läsas", "could not be read"),
+            ("gick inte att läsa", "could not be read"),
         ),
         ("tom.pdf", b"", ("tom", "empty")),
     ],
