@@ -533,6 +533,18 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
 
     case = get_session().get(Case, draft.case_id)
     receipt_doc = next((d for d in case.documents if d.kind == "kvitto"), None) if case else None
+    if case is not None:
+        audit.record(
+            get_session(),
+            "case_read",
+            actor_type="person",
+            actor_id=g.person.id,
+            subject_person_id=case.subject_id,
+            object_type="case",
+            object_id=str(case.id),
+            page="receipt",
+        )
+        get_session().commit()
     return render_template(
         "applications/receipt.html", draft=draft, eservice=eservice, case=case, receipt_doc=receipt_doc
     )

@@ -81,6 +81,16 @@ def _portal_command(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "portal.cli", *args]
 
 
+def _gunicorn_options() -> list[str]:
+    # gunicorn >= 25.1 opens a control socket at one fixed path per user ($HOME/.gunicorn/gunicorn.ctl):
+    # a test server must not take it over from `make run` or from the server of another xdist worker.
+    try:
+        from gunicorn.config import ControlSocketDisable  # noqa: F401
+    except ImportError:
+        return []
+    return ["--no-control-socket"]
+
+
 def _start_gunicorn(env: dict[str, str], log_dir: Path) -> LivePortal | None:
     """Serve on a free port; None if the port was taken between choosing and binding it."""
     port = _free_port()
@@ -89,7 +99,7 @@ def _start_gunicorn(env: dict[str, str], log_dir: Path) -> LivePortal | None:
     log_path = log_dir / f"gunicorn-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *_gunicorn_options(), "wsgi:app"],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,
@@ -246,10 +256,20 @@ def _fresh_simulator(bankid_simulator: Any) -> None:
 _SERVER_ERROR = re.compile(r'" 5\d\d \d|Traceback|\bERROR\b|\bCRITICAL\b')
 
 
+def _assert_running(portal: LivePortal) -> None:
+    if portal.process.poll() is not None:
+        pytest.fail(
+            f"the portal's gunicorn has exited ({portal.process.returncode}); did something outside the "
+            f"tests stop it? (see 'Handling signal' in {portal.log_path}):\n{portal.log_tail()}",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(autouse=True)
 def _no_server_errors(live_portal: LivePortal) -> Iterator[None]:
     """A 500 or a logged error in the portal fails the test with the portal's own log (set up before, and
     so checked after, the test's browser contexts have closed)."""
+    _assert_running(live_portal)
     start = live_portal.log_path.stat().st_size
     yield
     with live_portal.log_path.open("rb") as log:
@@ -258,3 +278,4 @@ def _no_server_errors(live_portal: LivePortal) -> Iterator[None]:
     if _SERVER_ERROR.search(new):
         excerpt = "\n".join(new.splitlines()[-80:])
         pytest.fail(f"the portal logged errors ({live_portal.log_path}):\n{excerpt}", pytrace=False)
+    _assert_running(live_portal)
