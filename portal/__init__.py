@@ -48,6 +48,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal import logging as portal_logging
     from portal.applications.views import bp as applications_bp
     from portal.auth import views as auth_views
+    from portal.cases.views import bp as cases_bp
     from portal.extensions import babel, csrf
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
@@ -82,6 +83,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(applications_bp)
+    app.register_blueprint(cases_bp)
     errors.init_app(app)
 
     @app.context_processor

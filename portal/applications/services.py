@@ -577,6 +577,6 @@ def cases_for(person: Person, municipality: Municipality) -> list[Case]:
             sa.select(Case)
             .where(Case.subject_id == person.id, Case.municipality_id == municipality.id)
             .order_by(Case.created_at.desc())
-            .limit(50)
+            .limit(5)
         )
     )

@@ -1,0 +1,104 @@
+"""Mina ärenden: the citizen's cases, each with its status, what happens next, timeline and documents."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, g, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import selectinload
+
+import forms
+from portal.access import citizen_required
+from portal.audit import services as audit
+from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, PROCESSING_TIMES, STATUS_LABELS
+from portal.cases.models import Case, CaseEvent
+from portal.db import get_session
+
+bp = Blueprint("cases", __name__)
+
+PAGE_SIZE = 20
+
+
+def _titles() -> dict[str, object]:
+    forms.load()
+    return {eid: forms.registry[eid].title for eid in forms.registry}
+
+
+def visible_cases():  # type: ignore[no-untyped-def]
+    """The cases the logged-in person may see here: their own, in this municipality."""
+    return sa.select(Case).where(Case.subject_id == g.person.id, Case.municipality_id == g.municipality.id)
+
+
+@bp.get("/mina-arenden")
+@citizen_required
+def index() -> ResponseReturnValue:
+    session = get_session()
+    page = max(1, request.args.get("sida", 1, type=int) or 1)
+    total = session.scalar(sa.select(sa.func.count()).select_from(visible_cases().subquery())) or 0
+    cases = session.scalars(
+        visible_cases().order_by(Case.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    audit.record(
+        session,
+        "case_list_read",
+        actor_type="person",
+        actor_id=g.person.id,
+        subject_person_id=g.person.id,
+        count=len(cases),
+    )
+    session.commit()
+    return render_template(
+        "cases/index.html",
+        cases=cases,
+        titles=_titles(),
+        statuses=STATUS_LABELS,
+        next_steps=NEXT_STEPS,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+    )
+
+
+@bp.get("/arenden/<uuid:case_id>")
+@citizen_required
+def show(case_id: uuid.UUID) -> ResponseReturnValue:
+    session = get_session()
+    case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
+    if case is None:
+        audit.record(
+            session,
+            "access_denied",
+            actor_type="person",
+            actor_id=g.person.id,
+            object_type="case",
+            object_id=str(case_id),
+        )
+        session.commit()
+        abort(404)
+    events = session.scalars(
+        sa.select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.visible_to_citizen.is_(True))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+    ).all()
+    audit.record(
+        session,
+        "case_read",
+        actor_type="person",
+        actor_id=g.person.id,
+        subject_person_id=case.subject_id,
+        object_type="case",
+        object_id=str(case.id),
+    )
+    session.commit()
+    return render_template(
+        "cases/show.html",
+        case=case,
+        events=events,
+        title=_titles().get(case.eservice_id, case.eservice_id),
+        statuses=STATUS_LABELS,
+        next_steps=NEXT_STEPS,
+        processing_time=PROCESSING_TIMES.get(case.case_type),
+        event_labels=EVENT_LABELS,
+    )
