@@ -18,7 +18,8 @@ NEXT_STEPS = {
         "if anything is missing."
     ),
     "investigating": _l(
-        "A case officer is investigating your application. They may call you or ask for more information here."
+        "A case officer is investigating your application. "
+        "They may call you or ask for more information here."
     ),
     "supplement_requested": _l(
         "The case officer needs more information from you. Answer the request so that your case can go on."
