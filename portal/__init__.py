@@ -53,6 +53,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
     from portal.municipalities import services as municipalities
+    from portal.staff import views as staff_views
 
     portal_logging.configure()
     # Registries are filled once, at start-up, not on the first request that needs them.
@@ -79,6 +80,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     municipalities.init_app(app)
     auth_views.init_app(app)
+    staff_views.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)

@@ -35,3 +35,16 @@ def citizen_required(view: F) -> F:
 
     setattr(wrapper, ACCESS_ATTR, "citizen")
     return wrapper  # type: ignore[return-value]
+
+
+def staff_required(view: F) -> F:
+    """A logged-in staff member (handläggare, utförare or administratör); object checks are the view's."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if getattr(g, "staff", None) is None:
+            return redirect(url_for("staff.login"))
+        return view(*args, **kwargs)
+
+    setattr(wrapper, ACCESS_ATTR, "staff")
+    return wrapper  # type: ignore[return-value]

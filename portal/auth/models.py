@@ -22,6 +22,9 @@ class LoginSession(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     person: Mapped[Person] = relationship(lazy="joined", foreign_keys=[person_id])
+    # Set for a staff login: the staff account the person logged in as. Staff and citizen logins are
+    # separate sessions with separate cookies' keys, never one session for both.
+    staff_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
     method: Mapped[str] = mapped_column(sa.String(20))  # "bankid", later "oidc:<provider>"
     # Level of assurance (tillitsnivå); BankID is LoA3 / eIDAS substantial.

@@ -195,8 +195,9 @@ def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code:
 # --- login sessions ---------------------------------------------------------------------------------
 
 
-def log_in(order: BankIDOrder, municipality: Municipality) -> str | None:
-    """Turn a completed auth order into a login; returns the new session token, once."""
+def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int | None = None) -> str | None:
+    """Turn a completed auth order into a login (a staff login with ``staff_user_id``); returns the new
+    session token, once."""
     session = get_session()
     if order.status != "complete" or order.person_id is None or order.purpose != "auth":
         return None
@@ -214,14 +215,15 @@ def log_in(order: BankIDOrder, municipality: Municipality) -> str | None:
         loa=BANKID_LOA,
         authenticated_at=now,
         last_seen_at=now,
+        staff_user_id=staff_user_id,
     )
     session.add(login)
     person.last_login_at = now
     audit.record(
         session,
-        "login",
-        actor_type="person",
-        actor_id=person.id,
+        "staff_login" if staff_user_id else "login",
+        actor_type="staff" if staff_user_id else "person",
+        actor_id=staff_user_id or person.id,
         subject_person_id=person.id,
         municipality_id=municipality.id,
         method="bankid",
@@ -267,8 +269,8 @@ def end_login(login: LoginSession, reason: str) -> None:
     audit.record(
         session,
         "logout" if reason == "logout" else "session_expired",
-        actor_type="person",
-        actor_id=login.person_id,
+        actor_type="staff" if login.staff_user_id else "person",
+        actor_id=login.staff_user_id or login.person_id,
         subject_person_id=login.person_id,
         municipality_id=login.municipality_id,
         reason=reason,

@@ -186,6 +186,8 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         if not token:
             return
         loaded = services.load_login(token)
+        if loaded.login is not None and loaded.login.staff_user_id is not None:
+            loaded = services.LoadedLogin(None)  # a staff login never opens citizen pages
         if loaded.login is None:
             session.pop("login", None)
             if loaded.ended_reason:

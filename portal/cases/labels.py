@@ -36,7 +36,16 @@ PROCESSING_TIMES = {
     "dodsboanmalan": _l("Usually within 4 weeks"),
 }
 
+OUTCOME_LABELS = {
+    "granted": _l("Granted"),
+    "partly_granted": _l("Partly granted"),
+    "rejected": _l("Rejected"),
+}
+
 EVENT_LABELS = {
+    "decision": _l("A decision was made"),
+    "supplement_requested": _l("The case officer asked for more information"),
+    "supplement_answered": _l("You answered the request for more information"),
     "submitted": _l("You sent the application"),
     "received": _l("The municipality received the application"),
     "status_changed": _l("The status changed"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ class Case(MunicipalMixin, Base):
     # The canonical JSON payload as submitted (see forms/ for its schema per e-service and version).
     payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)
     external_ref: Mapped[str] = mapped_column(sa.String(100), default="")
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     created_at: Mapped[CreatedAt]
     received_at: Mapped[OptionalTimestamp]
 
@@ -69,3 +71,52 @@ class Document(Base):
     stored_file: Mapped[StoredFile] = relationship()
     created_at: Mapped[CreatedAt]
     read_at: Mapped[OptionalTimestamp]
+    visible_to_citizen: Mapped[bool] = mapped_column(default=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+
+class Decision(Base):
+    """A decision with its outcome, motivation and how to appeal (överklagandehänvisning)."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[UUIDPK]
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(20))  # granted, partly_granted, rejected
+    motivation: Mapped[str] = mapped_column(sa.Text)
+    decided_at: Mapped[dt.date]
+    # Three weeks from when the citizen is notified; the portal counts from publication and says so.
+    appeal_deadline: Mapped[dt.date]
+    document_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("document.id"))
+    document: Mapped[Document] = relationship()
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    published_at: Mapped[CreatedAt]
+    read_at: Mapped[OptionalTimestamp]
+
+
+class SupplementRequest(Base):
+    """Komplettering: a case officer asks for information or documents by a date."""
+
+    __tablename__ = "supplement_request"
+
+    id: Mapped[UUIDPK]
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    due_date: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")  # open, answered
+    created_at: Mapped[CreatedAt]
+    answered_at: Mapped[OptionalTimestamp]
+    answer_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class StaffNote(Base):
+    """A note only staff see."""
+
+    __tablename__ = "staff_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[CreatedAt]

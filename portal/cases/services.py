@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -60,3 +62,240 @@ def mark_received(session: Session, item: OutboxItem, result: DeliveryResult) ->
 
 
 outbox.on_delivered["application.submitted"] = mark_received
+
+
+# --- handling a case (staff) and answering it (citizen) ------------------------------------------------
+
+APPEAL_WEEKS = 3
+
+
+def _staff_audit(session: Session, action: str, case: Case, staff_id: int, **detail: object) -> None:
+    audit.record(
+        session,
+        action,
+        actor_type="staff",
+        actor_id=staff_id,
+        subject_person_id=case.subject_id,
+        object_type="case",
+        object_id=str(case.id),
+        municipality_id=case.municipality_id,
+        **detail,
+    )
+
+
+def assign(session: Session, case: Case, staff_id: int) -> None:
+    case.assigned_to_id = staff_id
+    _staff_audit(session, "case_assigned", case, staff_id)
+    session.commit()
+
+
+def set_status(
+    session: Session, case: Case, status: str, staff_id: int | None, *, actor: str = "staff"
+) -> None:
+    from portal.cases.models import STATUSES
+
+    if status not in STATUSES or status == case.status:
+        return
+    previous, case.status = case.status, status
+    add_event(session, case, "status_changed", old=previous, new=status)
+    if staff_id is not None:
+        _staff_audit(session, "case_status_changed", case, staff_id, old=previous, new=status)
+    session.commit()
+
+
+def add_note(session: Session, case: Case, staff_id: int, body: str) -> None:
+    from portal.cases.models import StaffNote
+
+    session.add(StaffNote(case_id=case.id, author_id=staff_id, body=body))
+    add_event(session, case, "note_added", visible_to_citizen=False)
+    _staff_audit(session, "case_note_added", case, staff_id)
+    session.commit()
+
+
+def request_supplement(session: Session, case: Case, staff_id: int, text: str, due_date: dt.date) -> None:
+    from portal.cases.models import SupplementRequest
+
+    session.add(SupplementRequest(case_id=case.id, requested_by_id=staff_id, text=text, due_date=due_date))
+    previous, case.status = case.status, "supplement_requested"
+    add_event(session, case, "supplement_requested", due_date=due_date.isoformat(), old=previous)
+    _staff_audit(session, "supplement_requested", case, staff_id)
+    notify_citizen(session, case, "supplement")
+    session.commit()
+
+
+def answer_supplement(
+    session: Session,
+    case: Case,
+    request_id: uuid.UUID,
+    person_id: int,
+    text: str,
+    upload: tuple[str, bytes] | None,
+) -> str | None:
+    """The citizen's answer: text and/or a document. Returns an upload error reason, or None."""
+    from flask import current_app
+
+    from portal.cases.models import Document, SupplementRequest
+    from portal.files import validation
+    from portal.files.storage import storage
+
+    request = session.get(SupplementRequest, request_id)
+    if request is None or request.case_id != case.id or request.status != "open":
+        return "gone"
+    if upload is not None:
+        try:
+            checked = validation.validate_upload(
+                upload[0], upload[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
+            )
+        except validation.UploadRejected as exc:
+            return exc.reason
+        stored = storage.put(session, upload[1], checked.media_type)
+        session.add(
+            Document(
+                case_id=case.id,
+                kind="bilaga",
+                title=checked.safe_filename,
+                filename=checked.safe_filename,
+                media_type=checked.media_type,
+                size=checked.size,
+                sha256=checked.sha256,
+                stored_file=stored,
+            )
+        )
+    elif not text.strip():
+        return "empty_answer"
+    request.status, request.answered_at, request.answer_text = "answered", utcnow(), text.strip()
+    open_left = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SupplementRequest)
+        .where(SupplementRequest.case_id == case.id, SupplementRequest.status == "open")
+    )
+    add_event(session, case, "supplement_answered")
+    if not open_left:
+        previous, case.status = case.status, "investigating"
+        add_event(session, case, "status_changed", old=previous, new="investigating")
+    audit.record(
+        session,
+        "supplement_answered",
+        actor_type="person",
+        actor_id=person_id,
+        subject_person_id=case.subject_id,
+        object_type="case",
+        object_id=str(case.id),
+    )
+    session.commit()
+    return None
+
+
+def publish_decision(
+    session: Session,
+    case: Case,
+    staff_id: int,
+    *,
+    outcome: str,
+    motivation: str,
+    decided_at: dt.date,
+    pdf: tuple[str, bytes],
+) -> str | None:
+    from portal.cases.models import Decision, Document
+    from portal.files import validation
+    from portal.files.storage import storage
+
+    try:
+        checked = validation.validate_upload(pdf[0], pdf[1], max_bytes=20 * 1024 * 1024)
+    except validation.UploadRejected as exc:
+        return exc.reason
+    if checked.media_type != "application/pdf":
+        return "not_pdf"
+    stored = storage.put(session, pdf[1], checked.media_type)
+    document = Document(
+        case_id=case.id,
+        kind="beslut",
+        title=f"Beslut {decided_at.isoformat()}",
+        filename=checked.safe_filename,
+        media_type=checked.media_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        stored_file=stored,
+        uploaded_by_id=staff_id,
+    )
+    session.add(document)
+    session.flush()
+    published = utcnow()
+    session.add(
+        Decision(
+            case_id=case.id,
+            outcome=outcome,
+            motivation=motivation,
+            decided_at=decided_at,
+            appeal_deadline=published.date() + dt.timedelta(weeks=APPEAL_WEEKS),
+            document_id=document.id,
+            decided_by_id=staff_id,
+            published_at=published,
+        )
+    )
+    previous, case.status = case.status, "decided"
+    add_event(session, case, "decision", outcome=outcome)
+    add_event(session, case, "status_changed", old=previous, new="decided")
+    _staff_audit(session, "decision_published", case, staff_id, outcome=outcome)
+    notify_citizen(session, case, "decision")
+    session.commit()
+    return None
+
+
+def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
+    """The read receipt staff see: the first time the citizen opens the decision."""
+    from portal.cases.models import Decision
+
+    unread = session.scalars(
+        sa.select(Decision).where(Decision.case_id == case.id, Decision.read_at.is_(None))
+    )
+    changed = False
+    for decision in unread:
+        decision.read_at = utcnow()
+        add_event(session, case, "decision_read", visible_to_citizen=False)
+        audit.record(
+            session,
+            "decision_read",
+            actor_type="person",
+            actor_id=person_id,
+            subject_person_id=case.subject_id,
+            object_type="decision",
+            object_id=str(decision.id),
+        )
+        changed = True
+    if changed:
+        session.commit()
+
+
+def notify_citizen(session: Session, case: Case, what: str) -> None:
+    """An e-mail that something is waiting on Mina sidor: never what it is about."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    from portal.accounts.models import Person
+    from portal.municipalities.models import Municipality
+
+    person = session.get(Person, case.subject_id)
+    if person is None or not person.email:
+        return
+    municipality = session.get(Municipality, case.municipality_id)
+    base = current_app.config["PORTAL"].base_url.rstrip("/")
+    body = "\n\n".join(
+        [
+            _("Hello,"),
+            _(
+                "There is news in your case at %(municipality)s. Log in to My pages to read it: %(url)s",
+                municipality=municipality.name if municipality else "",
+                url=f"{base}/mina-arenden",
+            ),
+            _("This message cannot be answered."),
+        ]
+    )
+    outbox.enqueue(
+        session,
+        topic="notification.email",
+        adapter="mail",
+        municipality_id=case.municipality_id,
+        idempotency_key=f"notify:{case.id}:{what}:{utcnow().timestamp()}",
+        payload={"to": person.email, "subject": _("News in your case"), "body": body},
+    )

@@ -5,20 +5,32 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 import forms
 from portal.access import citizen_required
 from portal.audit import services as audit
-from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, PROCESSING_TIMES, STATUS_LABELS
-from portal.cases.models import Case, CaseEvent
+from portal.cases import services as cases_services
+from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
+from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
+from portal.staff.forms import AnswerSupplementForm
 
 bp = Blueprint("cases", __name__)
 
 PAGE_SIZE = 20
+ANSWER_ERRORS = {
+    "empty_answer": _l("Write an answer or attach a document."),
+    "too_large": _l("The file is too large. Choose a smaller file."),
+    "type": _l("The file must be a PDF, JPG, PNG or a photo from a phone (HEIC)."),
+    "corrupt": _l("The file could not be read. It may be damaged. Save it again or choose another file."),
+    "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
+    "empty": _l("The file is empty. Choose another file."),
+}
 
 
 def _titles() -> dict[str, object]:
@@ -82,6 +94,16 @@ def show(case_id: uuid.UUID) -> ResponseReturnValue:
         .where(CaseEvent.case_id == case.id, CaseEvent.visible_to_citizen.is_(True))
         .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
     ).all()
+    decisions = session.scalars(
+        sa.select(Decision).where(Decision.case_id == case.id).order_by(Decision.published_at.desc())
+    ).all()
+    requests = session.scalars(
+        sa.select(SupplementRequest)
+        .where(SupplementRequest.case_id == case.id, SupplementRequest.status == "open")
+        .order_by(SupplementRequest.due_date)
+    ).all()
+    # Showing the decision on this page is opening it: the read receipt staff see.
+    cases_services.mark_decisions_read(session, case, g.person.id)
     audit.record(
         session,
         "case_read",
@@ -101,4 +123,32 @@ def show(case_id: uuid.UUID) -> ResponseReturnValue:
         next_steps=NEXT_STEPS,
         processing_time=PROCESSING_TIMES.get(case.case_type),
         event_labels=EVENT_LABELS,
+        decisions=decisions,
+        requests=requests,
+        outcomes=OUTCOME_LABELS,
+        answer_form=AnswerSupplementForm(),
     )
+
+
+@bp.post("/arenden/<uuid:case_id>/komplettering/<uuid:request_id>")
+@citizen_required
+def answer_supplement(case_id: uuid.UUID, request_id: uuid.UUID) -> ResponseReturnValue:
+    session = get_session()
+    case = session.scalar(visible_cases().where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    form = AnswerSupplementForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("document")
+    content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
+    error = cases_services.answer_supplement(
+        session, case, request_id, g.person.id, form.text.data or "", content
+    )
+    if error == "gone":
+        abort(404)
+    if error:
+        flash(str(ANSWER_ERRORS.get(error, ANSWER_ERRORS["type"])), "error")
+    else:
+        flash(_("Thank you. Your answer is sent to the case officer."), "success")
+    return redirect(url_for(".show", case_id=case.id))

@@ -26,3 +26,42 @@ DEMO_CITIZENS: tuple[DemoIdentity, ...] = (
     DemoIdentity("197006151596", "Erik", "Lindqvist", "Anhörig till Britt Lindqvist"),
     DemoIdentity("192001010178", "Greta", "Hundra", "Över 100 år (personnummer med +)"),
 )
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    personal_number: str
+    name: str
+    municipality: str  # slug
+    unit: str  # unit code
+    roles: tuple[str, ...]
+    description: str
+
+
+# Staff log in at /handlaggare with BankID (the simulator in demo mode), mapped to their account.
+DEMO_STAFF: tuple[DemoStaff, ...] = (
+    DemoStaff(
+        "197504303020",
+        "Helena Handläggare",
+        "exempelstad",
+        "forsorjningsstod",
+        ("handlaggare",),
+        "Handläggare, försörjningsstöd, Exempelstad",
+    ),
+    DemoStaff(
+        "198009142210",
+        "Omar Omsorg",
+        "exempelstad",
+        "aldreomsorg",
+        ("handlaggare",),
+        "Biståndshandläggare, äldreomsorg, Exempelstad",
+    ),
+    DemoStaff(
+        "196811031142",
+        "Nora Norrby",
+        "norrby",
+        "socialtjansten",
+        ("handlaggare",),
+        "Handläggare, socialtjänsten, Norrby",
+    ),
+)

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Person
 from portal.db import get_session
-from portal.demo.identities import DEMO_CITIZENS
+from portal.demo.identities import DEMO_CITIZENS, DEMO_STAFF
 from portal.municipalities.models import Municipality, Unit
+from portal.staff.models import StaffUser
 
 DEMO_MUNICIPALITIES = (
     {
@@ -62,6 +63,20 @@ def seed() -> bool:
         session.flush()
         for code, name in spec["units"]:
             session.add(Unit(municipality_id=municipality.id, code=code, name=name))
+    for staff in DEMO_STAFF:
+        municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == staff.municipality))
+        unit = session.scalar(
+            sa.select(Unit).where(Unit.municipality_id == municipality.id, Unit.code == staff.unit)
+        )
+        session.add(
+            StaffUser(
+                municipality_id=municipality.id,
+                personal_number=staff.personal_number,
+                name=staff.name,
+                roles=list(staff.roles),
+                unit_id=unit.id,
+            )
+        )
     for identity in DEMO_CITIZENS:
         session.add(
             Person(

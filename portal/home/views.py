@@ -22,10 +22,28 @@ def start() -> ResponseReturnValue:
 @bp.get("/mina-sidor")
 @citizen_required
 def my_pages() -> ResponseReturnValue:
+    import sqlalchemy as sa
+
     from portal.applications import services as applications
     from portal.cases.labels import STATUS_LABELS
+    from portal.cases.models import Case, SupplementRequest
+    from portal.db import get_session
 
     eservices = {e.id: e.title for e in applications.enabled_eservices(g.municipality)}
+    supplements = (
+        get_session()
+        .execute(
+            sa.select(SupplementRequest, Case.case_number, Case.id)
+            .join(Case, Case.id == SupplementRequest.case_id)
+            .where(
+                Case.subject_id == g.person.id,
+                Case.municipality_id == g.municipality.id,
+                SupplementRequest.status == "open",
+            )
+            .order_by(SupplementRequest.due_date)
+        )
+        .all()
+    )
     return render_template(
         "home/my_pages.html",
         previous_login=previous_login_at(g.login),
@@ -34,6 +52,7 @@ def my_pages() -> ResponseReturnValue:
         cases=applications.cases_for(g.person, g.municipality),
         titles=eservices,
         case_statuses=STATUS_LABELS,
+        supplements=supplements,
     )
 
 

@@ -1,0 +1,509 @@
+"""The staff workspace of the embedded case system: log in, the unit's inbox, a case, and handling it.
+
+Staff log in at /handlaggare with BankID mapped to their account (OIDC comes in a later issue). A staff
+login is its own session, under its own key; it never opens citizen pages, and a citizen login never
+opens these.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+import forms
+from forms import engine
+from portal.access import public, staff_required
+from portal.accounts.models import Person
+from portal.audit import services as audit
+from portal.audit.models import AuditEvent
+from portal.auth import bankid_flow
+from portal.auth import services as auth_services
+from portal.auth.bankid import user_message
+from portal.auth.bankid_flow import FlowUrls
+from portal.auth.forms import BankIDStartForm, PostForm
+from portal.cases import services as cases
+from portal.cases.labels import STATUS_LABELS
+from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
+from portal.db import get_session
+from portal.files.storage import storage
+from portal.staff.forms import DecisionForm, NoteForm, StatusForm, SupplementForm
+from portal.staff.models import StaffUser
+
+bp = Blueprint("staff", __name__, url_prefix="/handlaggare")
+
+ORDER_KEY = "staff_bankid_order"
+SESSION_KEY = "staff_login"
+PAGE_SIZE = 25
+
+
+# --- login --------------------------------------------------------------------------------------------------
+
+
+def _urls() -> FlowUrls:
+    return FlowUrls(
+        wait=url_for(".bankid_wait"),
+        status=url_for(".bankid_status"),
+        qr=url_for(".bankid_qr"),
+        cancel=url_for(".bankid_cancel"),
+        start=url_for(".bankid_start"),
+        other_way=url_for(".login"),
+    )
+
+
+def _order() -> Any:
+    order = auth_services.find_order(session.get(ORDER_KEY), purpose="auth", purpose_ref="staff")
+    return order if order is not None and order.municipality_id == g.municipality.id else None
+
+
+@bp.get("/logga-in")
+@public
+def login() -> ResponseReturnValue:
+    if g.get("staff") is not None:
+        return redirect(url_for(".inbox"))
+    return render_template("staff/login.html")
+
+
+@bp.post("/logga-in/bankid")
+@public
+def bankid_start() -> ResponseReturnValue:
+    form = BankIDStartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    same_device = form.device.data == "same"
+    result = auth_services.start_order(
+        municipality=g.municipality,
+        end_user_ip=request.remote_addr or "127.0.0.1",
+        same_device=same_device,
+        return_url=url_for(".bankid_wait", _external=True),
+        purpose_ref="staff",
+    )
+    if result.handle is None:
+        flash(str(user_message(status=None, error_code=result.error_code, qr=not same_device).text), "error")
+        return redirect(url_for(".login"))
+    session[ORDER_KEY] = result.handle
+    return redirect(url_for(".bankid_wait"))
+
+
+def _finish(order: Any) -> str:
+    staff = get_session().scalar(
+        sa.select(StaffUser)
+        .join(Person, Person.personal_number == StaffUser.personal_number)
+        .where(
+            Person.id == order.person_id,
+            StaffUser.municipality_id == g.municipality.id,
+            StaffUser.active.is_(True),
+        )
+    )
+    session.pop(ORDER_KEY, None)
+    if staff is None:
+        order.status = "used"
+        audit.record(get_session(), "staff_login_refused", actor_type="person", actor_id=order.person_id)
+        get_session().commit()
+        flash(_("You have no staff account in %(municipality)s.", municipality=g.municipality.name), "error")
+        return url_for(".login")
+    token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
+    session.pop(SESSION_KEY, None)
+    session[SESSION_KEY] = token
+    return url_for(".inbox")
+
+
+@bp.get("/logga-in/bankid")
+@public
+def bankid_wait() -> ResponseReturnValue:
+    order = _order()
+    if order is None:
+        return redirect(url_for(".login"))
+    order = auth_services.poll_order(order)
+    if order.status == "complete":
+        return redirect(_finish(order))
+    return bankid_flow.render_wait(order, _urls(), heading=_("Staff login with BankID"))
+
+
+@bp.get("/logga-in/bankid/status")
+@public
+def bankid_status() -> ResponseReturnValue:
+    order = _order()
+    if order is None:
+        return jsonify(state="gone", redirect=url_for(".login"))
+    order = auth_services.poll_order(order)
+    if order.status == "complete":
+        return jsonify(state="complete", redirect=_finish(order))
+    return jsonify(bankid_flow.status_payload(order))
+
+
+@bp.get("/logga-in/bankid/qr.svg")
+@public
+def bankid_qr() -> ResponseReturnValue:
+    return bankid_flow.qr_image(_order())
+
+
+@bp.post("/logga-in/bankid/avbryt")
+@public
+def bankid_cancel() -> ResponseReturnValue:
+    order = _order()
+    if PostForm().validate_on_submit() and order is not None:
+        auth_services.cancel_order(order)
+    session.pop(ORDER_KEY, None)
+    return redirect(url_for(".login"))
+
+
+@bp.post("/logga-ut")
+@staff_required
+def logout() -> ResponseReturnValue:
+    if PostForm().validate_on_submit():
+        auth_services.end_login(g.staff_login, "logout")
+        session.pop(SESSION_KEY, None)
+        flash(_("You are logged out."), "info")
+        return redirect(url_for(".login"))
+    return redirect(url_for(".inbox"))
+
+
+# --- inbox and case -------------------------------------------------------------------------------------
+
+
+def _unit_cases() -> sa.Select[tuple[Case]]:
+    """Cases a handläggare may open: their municipality and their unit."""
+    staff: StaffUser = g.staff
+    if not staff.has_role("handlaggare"):
+        abort(403)
+    return sa.select(Case).where(Case.municipality_id == staff.municipality_id, Case.unit_id == staff.unit_id)
+
+
+def _case_or_404(case_id: uuid.UUID) -> Case:
+    case = get_session().scalar(_unit_cases().where(Case.id == case_id))
+    if case is None:
+        audit.record(
+            get_session(),
+            "access_denied",
+            actor_type="staff",
+            actor_id=g.staff.id,
+            object_type="case",
+            object_id=str(case_id),
+        )
+        get_session().commit()
+        abort(404)
+    return case
+
+
+def _titles() -> dict[str, Any]:
+    forms.load()
+    return {eid: forms.registry[eid].title for eid in forms.registry}
+
+
+@bp.get("/")
+@staff_required
+def inbox() -> ResponseReturnValue:
+    db = get_session()
+    view = request.args.get("visa", "open")
+    stmt = _unit_cases()
+    if view == "mine":
+        stmt = stmt.where(Case.assigned_to_id == g.staff.id)
+    elif view == "unassigned":
+        stmt = stmt.where(Case.assigned_to_id.is_(None), Case.status != "closed")
+    elif view == "open":
+        stmt = stmt.where(Case.status != "closed")
+    page = max(1, request.args.get("sida", 1, type=int) or 1)
+    total = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    rows = db.execute(
+        stmt.add_columns(Person.given_name, Person.surname)
+        .join(Person, Person.id == Case.subject_id)
+        .order_by(Case.created_at.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    staff_names = dict(
+        db.execute(
+            sa.select(StaffUser.id, StaffUser.name).where(
+                StaffUser.municipality_id == g.staff.municipality_id
+            )
+        ).all()
+    )
+    audit.record(db, "staff_inbox_read", actor_type="staff", actor_id=g.staff.id, count=len(rows))
+    db.commit()
+    return render_template(
+        "staff/inbox.html",
+        rows=rows,
+        view=view,
+        page=page,
+        total=total,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        titles=_titles(),
+        statuses=STATUS_LABELS,
+        staff_names=staff_names,
+    )
+
+
+@bp.get("/arenden/<uuid:case_id>")
+@staff_required
+def case(case_id: uuid.UUID) -> ResponseReturnValue:
+    db = get_session()
+    current = _case_or_404(case_id)
+    subject = db.get(Person, current.subject_id)
+    documents = db.scalars(
+        sa.select(Document).where(Document.case_id == current.id).order_by(Document.created_at)
+    ).all()
+    events = db.scalars(
+        sa.select(CaseEvent).where(CaseEvent.case_id == current.id).order_by(CaseEvent.at.desc())
+    ).all()
+    notes = db.scalars(
+        sa.select(StaffNote).where(StaffNote.case_id == current.id).order_by(StaffNote.created_at)
+    ).all()
+    requests = db.scalars(
+        sa.select(SupplementRequest)
+        .where(SupplementRequest.case_id == current.id)
+        .order_by(SupplementRequest.created_at)
+    ).all()
+    decisions = db.scalars(
+        sa.select(Decision).where(Decision.case_id == current.id).order_by(Decision.published_at)
+    ).all()
+    staff_names = dict(
+        db.execute(
+            sa.select(StaffUser.id, StaffUser.name).where(
+                StaffUser.municipality_id == g.staff.municipality_id
+            )
+        ).all()
+    )
+    answers = _answer_sections(current)
+    audit.record(
+        db,
+        "case_read",
+        actor_type="staff",
+        actor_id=g.staff.id,
+        subject_person_id=current.subject_id,
+        object_type="case",
+        object_id=str(current.id),
+    )
+    db.commit()
+    return render_template(
+        "staff/case.html",
+        case=current,
+        subject=subject,
+        documents=documents,
+        events=events,
+        notes=notes,
+        requests=requests,
+        decisions=decisions,
+        staff_names=staff_names,
+        answers=answers,
+        title=_titles().get(current.eservice_id, current.eservice_id),
+        statuses=STATUS_LABELS,
+        status_form=StatusForm(status=current.status),
+        note_form=NoteForm(),
+        supplement_form=SupplementForm(),
+        decision_form=DecisionForm(),
+    )
+
+
+def _answer_sections(current: Case) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The submitted answers with the e-service's own questions, read from its schema."""
+    forms.load()
+    if current.eservice_id not in forms.registry:
+        return []
+    schema = engine.schema(forms.get(current.eservice_id))["properties"]["answers"]["properties"]
+    sections = []
+    for step_id, value in (current.payload.get("answers") or {}).items():
+        step_schema = schema.get(step_id, {})
+        props = (step_schema.get("items") or step_schema).get("properties", {})
+        items = value if isinstance(value, list) else [value]
+        rows = []
+        for number, item in enumerate(items, start=1):
+            for key, answer in (item or {}).items():
+                if answer in (None, "", []):
+                    continue
+                label = props.get(key, {}).get("title", key)
+                if isinstance(value, list):
+                    label = f"{number}. {label}"
+                rows.append((label, ", ".join(map(str, answer)) if isinstance(answer, list) else str(answer)))
+        sections.append((step_schema.get("title", step_id), rows))
+    return sections
+
+
+def _back(case_id: uuid.UUID) -> ResponseReturnValue:
+    return redirect(url_for(".case", case_id=case_id))
+
+
+@bp.post("/arenden/<uuid:case_id>/tilldela")
+@staff_required
+def assign(case_id: uuid.UUID) -> ResponseReturnValue:
+    current = _case_or_404(case_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    cases.assign(get_session(), current, g.staff.id)
+    flash(_("The case is assigned to you."), "success")
+    return _back(case_id)
+
+
+@bp.post("/arenden/<uuid:case_id>/status")
+@staff_required
+def status(case_id: uuid.UUID) -> ResponseReturnValue:
+    current = _case_or_404(case_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    cases.set_status(get_session(), current, form.status.data, g.staff.id)
+    flash(_("The status is changed."), "success")
+    return _back(case_id)
+
+
+@bp.post("/arenden/<uuid:case_id>/anteckning")
+@staff_required
+def note(case_id: uuid.UUID) -> ResponseReturnValue:
+    current = _case_or_404(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("Write the note"), "error")
+        return _back(case_id)
+    cases.add_note(get_session(), current, g.staff.id, form.body.data)
+    return _back(case_id)
+
+
+@bp.post("/arenden/<uuid:case_id>/komplettering")
+@staff_required
+def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
+    current = _case_or_404(case_id)
+    form = SupplementForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+        return _back(case_id)
+    cases.request_supplement(get_session(), current, g.staff.id, form.text.data, form.due_date.data)
+    flash(_("The request for more information is sent to the applicant."), "success")
+    return _back(case_id)
+
+
+@bp.post("/arenden/<uuid:case_id>/beslut")
+@staff_required
+def decision(case_id: uuid.UUID) -> ResponseReturnValue:
+    current = _case_or_404(case_id)
+    form = DecisionForm()
+    upload = request.files.get("document")
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(str(message), "error")
+        if upload is None or not upload.filename:
+            flash(_("Attach the decision as a PDF"), "error")
+        return _back(case_id)
+    error = cases.publish_decision(
+        get_session(),
+        current,
+        g.staff.id,
+        outcome=form.outcome.data,
+        motivation=form.motivation.data,
+        decided_at=form.decided_at.data,
+        pdf=(upload.filename, upload.read()),
+    )
+    if error:
+        flash(_("The decision must be a readable PDF."), "error")
+    else:
+        flash(_("The decision is published to the applicant."), "success")
+    return _back(case_id)
+
+
+@bp.get("/arenden/<uuid:case_id>/logg")
+@staff_required
+def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
+    db = get_session()
+    current = _case_or_404(case_id)
+    events = db.scalars(
+        sa.select(AuditEvent)
+        .where(
+            sa.or_(
+                AuditEvent.object_id == str(current.id), AuditEvent.subject_person_id == current.subject_id
+            ),
+            sa.or_(
+                AuditEvent.municipality_id == current.municipality_id, AuditEvent.municipality_id.is_(None)
+            ),
+        )
+        .order_by(AuditEvent.at.desc())
+        .limit(200)
+    ).all()
+    staff_names = dict(
+        db.execute(
+            sa.select(StaffUser.id, StaffUser.name).where(
+                StaffUser.municipality_id == g.staff.municipality_id
+            )
+        ).all()
+    )
+    audit.record(
+        db,
+        "audit_log_read",
+        actor_type="staff",
+        actor_id=g.staff.id,
+        subject_person_id=current.subject_id,
+        object_type="case",
+        object_id=str(current.id),
+    )
+    db.commit()
+    return render_template("staff/audit_log.html", case=current, events=events, staff_names=staff_names)
+
+
+@bp.get("/dokument/<uuid:document_id>")
+@staff_required
+def document(document_id: uuid.UUID) -> ResponseReturnValue:
+    from portal.applications.views import _file_response
+
+    db = get_session()
+    doc = db.get(Document, document_id)
+    if doc is None:
+        abort(404)
+    current = _case_or_404(doc.case_id)
+    audit.record(
+        db,
+        "document_read",
+        actor_type="staff",
+        actor_id=g.staff.id,
+        subject_person_id=current.subject_id,
+        object_type="document",
+        object_id=str(doc.id),
+    )
+    db.commit()
+    return _file_response(storage.get(db, doc.stored_file_id), doc.media_type, doc.filename)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _load_staff() -> None:
+        g.staff_login = g.staff = None
+        if request.endpoint in {"static", "health.health"} or g.get("municipality") is None:
+            return
+        token = session.get(SESSION_KEY)
+        if not token:
+            return
+        loaded = auth_services.load_login(token)
+        login = loaded.login
+        if login is None or login.staff_user_id is None:
+            session.pop(SESSION_KEY, None)
+            return
+        staff = get_session().get(StaffUser, login.staff_user_id)
+        if staff is None or not staff.active or staff.municipality_id != g.municipality.id:
+            return
+        g.staff_login, g.staff = login, staff
+
+    @app.context_processor
+    def _staff_context() -> dict[str, object]:
+        return {"staff": g.get("staff")}
+
+
+__all__ = ["bp", "init_app", "selectinload"]

@@ -1,0 +1,177 @@
+"""The embedded case system's staff workspace, with a citizen on the other side."""
+
+import io
+import re
+
+import sqlalchemy as sa
+
+from portal.audit.models import AuditEvent
+from portal.cases.models import Case, Decision
+from portal.db import get_session
+from tests.applications.flow_helpers import small_pdf
+from tests.auth.login_helpers import log_in, newest_order_ref
+from tests.cases.test_my_cases import case_path, submit_hemtjanst
+from tests.helpers import csrf_from, page_csrf
+
+OMAR = "198009142210"  # handläggare, äldreomsorg, Exempelstad
+HELENA = "197504303020"  # handläggare, försörjningsstöd, Exempelstad
+NORA = "196811031142"  # handläggare, Norrby
+
+
+def staff_log_in(client, simulator, personal_number, prefix=""):  # type: ignore[no-untyped-def]
+    token = page_csrf(client, f"{prefix}/handlaggare/logga-in")
+    client.post(f"{prefix}/handlaggare/logga-in/bankid", data={"device": "other", "csrf_token": token})
+    simulator.approve(newest_order_ref(simulator), personal_number)
+    return client.get(f"{prefix}/handlaggare/logga-in/bankid")
+
+
+def staff_case_path(app, number):  # type: ignore[no-untyped-def]
+    return "/handlaggare" + case_path(app, number)
+
+
+def test_handlaggare_handles_a_case_from_inbox_to_decision(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)
+    number = submit_hemtjanst(client, bankid_simulator)
+
+    staff = app.test_client()
+    assert staff_log_in(staff, bankid_simulator, OMAR).headers["Location"] == "/handlaggare/"
+    inbox = staff.get("/handlaggare/").text
+    assert number in inbox and "Tolvan Tolvansson" in inbox
+    path = staff_case_path(app, number)
+    case_page = staff.get(path).text
+    assert "Jag klarar inte att städa och handla själv." in case_page
+
+    staff.post(f"{path}/tilldela", data={"csrf_token": csrf_from(case_page)})
+    assert "Omar Omsorg" in staff.get(path).text
+    staff.post(
+        f"{path}/komplettering",
+        data={"csrf_token": csrf_from(case_page), "text": "Skicka läkarintyget.", "due_date": "2030-01-15"},
+    )
+
+    citizen_case = case_path(app, number)
+    assert (
+        "Komplettering begärd" in client.get("/mina-sidor").text
+        or "mer information" in client.get("/mina-sidor").text
+    )
+    page = client.get(citizen_case).text
+    assert "Skicka läkarintyget." in page
+    request_action = re.search(r'action="(/arenden/[^"]+/komplettering/[^"]+)"', page).group(1)
+    answered = client.post(
+        request_action,
+        data={
+            "csrf_token": csrf_from(page),
+            "text": "Här kommer intyget.",
+            "document": (io.BytesIO(small_pdf()), "intyg.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Tack" in answered.text
+    assert "Under utredning" in answered.text
+
+    case_page = staff.get(path).text
+    assert "Här kommer intyget." in case_page
+    published = staff.post(
+        f"{path}/beslut",
+        data={
+            "csrf_token": csrf_from(case_page),
+            "outcome": "granted",
+            "motivation": "Du behöver hjälp med städning.",
+            "decided_at": "2026-11-20",
+            "document": (io.BytesIO(small_pdf()), "beslut.pdf"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Inte läst av sökanden än" in published.text
+
+    decision_page = client.get(citizen_case).text
+    assert "Beviljas" in decision_page
+    assert "Du behöver hjälp med städning." in decision_page
+    assert "förvaltningsrätten" in decision_page
+    with app.app_context():
+        decision = get_session().scalar(sa.select(Decision))
+        assert decision.read_at is not None
+        assert (decision.appeal_deadline - decision.published_at.date()).days == 21
+    assert "Läst av sökanden" in staff.get(path).text
+
+    log = staff.get(f"{path}/logg").text
+    for action in (
+        "case_assigned",
+        "supplement_requested",
+        "supplement_answered",
+        "decision_published",
+        "decision_read",
+        "case_read",
+    ):
+        assert action in log
+
+
+def test_staff_of_another_unit_or_municipality_cannot_open_the_case(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)
+    number = submit_hemtjanst(client, bankid_simulator)
+    path = staff_case_path(app, number)
+
+    helena = app.test_client()
+    staff_log_in(helena, bankid_simulator, HELENA)
+    assert number not in helena.get("/handlaggare/?visa=all").text
+    assert helena.get(path).status_code == 404
+
+    nora = app.test_client()
+    refused = staff_log_in(nora, bankid_simulator, NORA)
+    assert refused.headers["Location"] == "/handlaggare/logga-in"
+    assert nora.get("/handlaggare/").status_code == 302
+    norrby = app.test_client()
+    staff_log_in(norrby, bankid_simulator, NORA, prefix="/k/norrby")
+    assert norrby.get(f"/k/norrby{path}").status_code == 404
+    with app.app_context():
+        denied = (
+            get_session()
+            .scalars(
+                sa.select(AuditEvent).where(
+                    AuditEvent.action == "access_denied", AuditEvent.actor_type == "staff"
+                )
+            )
+            .all()
+        )
+        assert denied
+
+
+def test_citizen_and_staff_logins_never_mix(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)
+    assert client.get("/handlaggare/").headers["Location"] == "/handlaggare/logga-in"
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, OMAR)
+    assert staff.get("/mina-sidor").status_code == 302
+
+
+def test_inbox_queries_do_not_grow_with_cases(app, client, bankid_simulator, count_queries):
+    log_in(client, bankid_simulator)
+    submit_hemtjanst(client, bankid_simulator)
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, OMAR)
+    staff.get("/handlaggare/")
+    count_queries.statements.clear()
+    staff.get("/handlaggare/")
+    few = count_queries.count
+    with app.app_context():
+        session = get_session()
+        case = session.scalar(sa.select(Case))
+        for i in range(30):
+            session.add(
+                Case(
+                    case_number=f"TEST-{i:04d}",
+                    municipality_id=case.municipality_id,
+                    subject_id=case.subject_id,
+                    applicant_id=case.subject_id,
+                    eservice_id="hemtjanst",
+                    eservice_version=1,
+                    case_type="hemtjanst_sol",
+                    payload={},
+                    unit_id=case.unit_id,
+                )
+            )
+        session.commit()
+    count_queries.statements.clear()
+    assert "TEST-0029" in staff.get("/handlaggare/").text
+    assert count_queries.count == few
