@@ -11,7 +11,7 @@ from portal.registry import Registry
 
 registry: Registry[Any] = Registry("adapter")
 
-MODULES = ("integrations.embedded", "integrations.mail")
+MODULES = ("integrations.embedded", "integrations.mail", "integrations.sms")
 
 
 def load() -> None:

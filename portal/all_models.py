@@ -4,24 +4,33 @@ from portal.accounts.models import Person
 from portal.applications.models import Draft, DraftAttachment, Signature
 from portal.audit.models import AuditEvent
 from portal.auth.models import BankIDOrder, LoginSession
-from portal.cases.models import Case, CaseEvent, Document
+from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.files.models import StoredFile
+from portal.messaging.models import Message, MessageAttachment, MessageThread
 from portal.municipalities.models import Municipality, Unit
 from portal.outbox.models import OutboxItem
+from portal.staff.models import StaffUser
 
 __all__ = [
     "AuditEvent",
     "BankIDOrder",
     "Case",
     "CaseEvent",
+    "Decision",
     "Document",
     "Draft",
     "DraftAttachment",
     "LoginSession",
+    "Message",
+    "MessageAttachment",
+    "MessageThread",
     "Municipality",
     "OutboxItem",
     "Person",
     "Signature",
+    "StaffNote",
+    "StaffUser",
     "StoredFile",
+    "SupplementRequest",
     "Unit",
 ]

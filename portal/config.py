@@ -60,6 +60,11 @@ class Config:
     smtp_from: str = "noreply@medborgarvy.invalid"
     smtp_username: str = ""
     smtp_password: str = ""
+    # SMS notifications through an HTTP gateway; without one, outside production, written to files.
+    sms_gateway_url: str = ""
+    sms_gateway_token: str = ""
+    sms_sender: str = "Kommunen"
+    outgoing_sms_dir: str = str(PROJECT_ROOT / "instance" / "outgoing-sms")
     # Where mail goes without an SMTP host (development and demo only).
     outgoing_mail_dir: str = str(PROJECT_ROOT / "instance" / "outgoing-mail")
     # Outbox: deliveries are retried with exponential backoff up to this many attempts, then dead-lettered.

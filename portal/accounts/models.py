@@ -22,6 +22,9 @@ class Person(Base):
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     preferred_locale: Mapped[str] = mapped_column(sa.String(10), default="")
     protected_identity: Mapped[bool] = mapped_column(default=False)
+    # How the person wants to hear that something new is waiting (never what it is).
+    notify_by_email: Mapped[bool] = mapped_column(default=True)
+    notify_by_sms: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[CreatedAt]
     last_login_at: Mapped[OptionalTimestamp]
 

@@ -35,3 +35,21 @@ def person_by_number(pnr: Personnummer, *, given_name: str = "", surname: str = 
         session.add(person)
         session.flush()
     return person
+
+
+def update_contact_details(
+    person: Person, *, email: str, phone: str, notify_by_email: bool, notify_by_sms: bool
+) -> None:
+    from portal.audit import services as audit
+
+    session = get_session()
+    person.email, person.phone = email.strip(), phone.strip()
+    person.notify_by_email, person.notify_by_sms = notify_by_email, notify_by_sms
+    audit.record(
+        session,
+        "contact_details_changed",
+        actor_type="person",
+        actor_id=person.id,
+        subject_person_id=person.id,
+    )
+    session.commit()

@@ -268,7 +268,8 @@ def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
 
 
 def notify_citizen(session: Session, case: Case, what: str) -> None:
-    """An e-mail that something is waiting on Mina sidor: never what it is about."""
+    """Tell the citizen that something new waits on Mina sidor, by e-mail and/or SMS as they chose. The
+    notice never says what it is: neither e-mail nor SMS is a secure channel."""
     from flask import current_app
     from flask_babel import gettext as _
 
@@ -276,26 +277,43 @@ def notify_citizen(session: Session, case: Case, what: str) -> None:
     from portal.municipalities.models import Municipality
 
     person = session.get(Person, case.subject_id)
-    if person is None or not person.email:
+    if person is None:
         return
     municipality = session.get(Municipality, case.municipality_id)
-    base = current_app.config["PORTAL"].base_url.rstrip("/")
-    body = "\n\n".join(
-        [
-            _("Hello,"),
-            _(
-                "There is news in your case at %(municipality)s. Log in to My pages to read it: %(url)s",
-                municipality=municipality.name if municipality else "",
-                url=f"{base}/mina-arenden",
-            ),
-            _("This message cannot be answered."),
-        ]
-    )
-    outbox.enqueue(
-        session,
-        topic="notification.email",
-        adapter="mail",
-        municipality_id=case.municipality_id,
-        idempotency_key=f"notify:{case.id}:{what}:{utcnow().timestamp()}",
-        payload={"to": person.email, "subject": _("News in your case"), "body": body},
-    )
+    name = municipality.name if municipality else ""
+    url = current_app.config["PORTAL"].base_url.rstrip("/") + "/mina-arenden"
+    stamp = f"{case.id}:{what}:{utcnow().timestamp()}"
+    if person.notify_by_email and person.email:
+        body = "\n\n".join(
+            [
+                _("Hello,"),
+                _(
+                    "There is news in your case at %(municipality)s. Log in to My pages to read it: %(url)s",
+                    municipality=name,
+                    url=url,
+                ),
+                _("This message cannot be answered."),
+            ]
+        )
+        outbox.enqueue(
+            session,
+            topic="notification.email",
+            adapter="mail",
+            municipality_id=case.municipality_id,
+            idempotency_key=f"notify-mail:{stamp}",
+            payload={"to": person.email, "subject": _("News in your case"), "body": body},
+        )
+    if person.notify_by_sms and person.phone:
+        body = _(
+            "%(municipality)s: there is news in your case. Log in to My pages: %(url)s",
+            municipality=name,
+            url=url,
+        )
+        outbox.enqueue(
+            session,
+            topic="notification.sms",
+            adapter="sms",
+            municipality_id=case.municipality_id,
+            idempotency_key=f"notify-sms:{stamp}",
+            payload={"to": person.phone, "body": body},
+        )

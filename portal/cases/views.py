@@ -14,15 +14,21 @@ from sqlalchemy.orm import selectinload
 import forms
 from portal.access import citizen_required
 from portal.audit import services as audit
+from portal.auth.forms import PostForm
 from portal.cases import services as cases_services
 from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
+from portal.messaging import services as messaging
 from portal.staff.forms import AnswerSupplementForm
 
 bp = Blueprint("cases", __name__)
 
 PAGE_SIZE = 20
+MESSAGE_ERRORS = {
+    "empty_message": _l("Write a message or attach a document."),
+    "too_long": _l("The message is too long. Write at most 8000 characters."),
+}
 ANSWER_ERRORS = {
     "empty_answer": _l("Write an answer or attach a document."),
     "too_large": _l("The file is too large. Choose a smaller file."),
@@ -76,6 +82,12 @@ def index() -> ResponseReturnValue:
 @bp.get("/arenden/<uuid:case_id>")
 @citizen_required
 def show(case_id: uuid.UUID) -> ResponseReturnValue:
+    return _render_case(case_id)
+
+
+def _render_case(
+    case_id: uuid.UUID, *, unsent: str = "", message_error: str = "", status: int = 200
+) -> ResponseReturnValue:
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
     if case is None:
@@ -104,6 +116,13 @@ def show(case_id: uuid.UUID) -> ResponseReturnValue:
     ).all()
     # Showing the decision on this page is opening it: the read receipt staff see.
     cases_services.mark_decisions_read(session, case, g.person.id)
+    conversation = messaging.thread(session, case)
+    unread_ids = (
+        {m.id for m in conversation.messages if m.author_type == "staff" and m.read_at is None}
+        if (conversation)
+        else set()
+    )
+    messaging.mark_read(session, case, by="person")
     audit.record(
         session,
         "case_read",
@@ -127,6 +146,67 @@ def show(case_id: uuid.UUID) -> ResponseReturnValue:
         requests=requests,
         outcomes=OUTCOME_LABELS,
         answer_form=AnswerSupplementForm(),
+        conversation=conversation,
+        unread_ids=unread_ids,
+        unsent=unsent,
+        message_error=message_error,
+    ), status
+
+
+@bp.post("/arenden/<uuid:case_id>/meddelanden")
+@citizen_required
+def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
+    session = get_session()
+    case = session.scalar(visible_cases().where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("attachment")
+    content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
+    error = messaging.post(
+        session, case, body=request.form.get("body", ""), upload=content, person_id=g.person.id
+    )
+    if error:
+        # Shown again with what was typed, so nothing is lost.
+        message = str(MESSAGE_ERRORS.get(error, ANSWER_ERRORS.get(error, ANSWER_ERRORS["type"])))
+        return _render_case(case.id, unsent=request.form.get("body", ""), message_error=message, status=400)
+    flash(_("Your message is sent. You will get a notice when the case officer answers."), "success")
+    return redirect(url_for(".show", case_id=case.id) + "#messages")
+
+
+@bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
+@citizen_required
+def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
+    from portal.applications.views import _file_response
+    from portal.files.storage import storage
+
+    session = get_session()
+    found = messaging.attachment_with_case(session, attachment_id)
+    if found is None or found[1].subject_id != g.person.id or found[1].municipality_id != g.municipality.id:
+        audit.record(
+            session,
+            "access_denied",
+            actor_type="person",
+            actor_id=g.person.id,
+            object_type="message_attachment",
+            object_id=str(attachment_id),
+        )
+        session.commit()
+        abort(404)
+    attachment, case = found
+    audit.record(
+        session,
+        "message_attachment_read",
+        actor_type="person",
+        actor_id=g.person.id,
+        subject_person_id=case.subject_id,
+        object_type="message_attachment",
+        object_id=str(attachment.id),
+    )
+    session.commit()
+    return _file_response(
+        storage.get(session, attachment.stored_file_id), attachment.media_type, attachment.filename
     )
 
 

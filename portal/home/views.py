@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.access import citizen_required, public
 from portal.auth.services import previous_login_at
 
 bp = Blueprint("home", __name__)
+
+READ_ACTION_LABELS = {
+    "case_read": _l("Read your case"),
+    "document_read": _l("Opened a document"),
+    "message_attachment_read": _l("Opened an attachment to a message"),
+    "audit_log_read": _l("Read the log of your case"),
+}
+READ_ACTIONS = tuple(READ_ACTION_LABELS)
 
 
 @bp.get("/")
@@ -28,6 +38,7 @@ def my_pages() -> ResponseReturnValue:
     from portal.cases.labels import STATUS_LABELS
     from portal.cases.models import Case, SupplementRequest
     from portal.db import get_session
+    from portal.messaging import services as messaging
 
     eservices = {e.id: e.title for e in applications.enabled_eservices(g.municipality)}
     supplements = (
@@ -53,7 +64,61 @@ def my_pages() -> ResponseReturnValue:
         titles=eservices,
         case_statuses=STATUS_LABELS,
         supplements=supplements,
+        unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
     )
+
+
+@bp.route("/mina-sidor/kontaktuppgifter", methods=["GET", "POST"])
+@citizen_required
+def contact_details() -> ResponseReturnValue:
+    from flask import flash, request
+
+    from portal.accounts.forms import ContactForm
+    from portal.accounts.services import update_contact_details
+
+    form = ContactForm(obj=g.person)
+    if form.validate_on_submit():
+        update_contact_details(
+            g.person,
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            notify_by_email=form.notify_by_email.data,
+            notify_by_sms=form.notify_by_sms.data,
+        )
+        flash(_("Your contact details are saved."), "success")
+        return redirect(url_for(".my_pages"))
+    errors = [(field.id, str(message)) for field in form for message in field.errors]
+    return render_template(
+        "home/contact.html", form=form, errors=errors
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.get("/mina-sidor/vem-har-last")
+@citizen_required
+def who_has_read() -> ResponseReturnValue:
+    """Vem har tittat på mina uppgifter: reads of the person's data, staff shown by role and unit."""
+    import sqlalchemy as sa
+
+    from portal.audit.models import AuditEvent
+    from portal.db import get_session
+    from portal.municipalities.models import Unit
+    from portal.staff.models import StaffUser
+
+    session = get_session()
+    rows = session.execute(
+        sa.select(AuditEvent, StaffUser.roles, Unit.name)
+        .outerjoin(StaffUser, sa.and_(AuditEvent.actor_type == "staff", StaffUser.id == AuditEvent.actor_id))
+        .outerjoin(Unit, Unit.id == StaffUser.unit_id)
+        .where(
+            AuditEvent.subject_person_id == g.person.id,
+            AuditEvent.municipality_id == g.municipality.id,
+            AuditEvent.actor_type.in_(("staff", "api", "system")),
+            AuditEvent.action.in_(READ_ACTIONS),
+        )
+        .order_by(AuditEvent.at.desc())
+        .limit(100)
+    ).all()
+    return render_template("home/who_has_read.html", rows=rows, labels=READ_ACTION_LABELS)
 
 
 @bp.get("/tillganglighet")

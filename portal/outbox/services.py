@@ -64,6 +64,13 @@ def make_adapter(app: Flask, adapter_id: str) -> Any:
             password=config.smtp_password,
             maildir=None if config.is_production else Path(config.outgoing_mail_dir),
         )
+    if adapter_id == "sms":
+        return cls(
+            url=config.sms_gateway_url,
+            token=config.sms_gateway_token,
+            sender=config.sms_sender,
+            outdir=None if config.is_production else Path(config.outgoing_sms_dir),
+        )
     return cls()
 
 

@@ -44,6 +44,7 @@ from portal.cases.labels import STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import get_session
 from portal.files.storage import storage
+from portal.messaging import services as messaging
 from portal.staff.forms import DecisionForm, NoteForm, StatusForm, SupplementForm
 from portal.staff.models import StaffUser
 
@@ -236,6 +237,7 @@ def inbox() -> ResponseReturnValue:
             )
         ).all()
     )
+    unread = messaging.unread_by_case(db, [row[0].id for row in rows])
     audit.record(db, "staff_inbox_read", actor_type="staff", actor_id=g.staff.id, count=len(rows))
     db.commit()
     return render_template(
@@ -248,6 +250,7 @@ def inbox() -> ResponseReturnValue:
         titles=_titles(),
         statuses=STATUS_LABELS,
         staff_names=staff_names,
+        unread=unread,
     )
 
 
@@ -282,6 +285,8 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         ).all()
     )
     answers = _answer_sections(current)
+    conversation = messaging.thread(db, current)
+    messaging.mark_read(db, current, by="staff")
     audit.record(
         db,
         "case_read",
@@ -309,6 +314,54 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         note_form=NoteForm(),
         supplement_form=SupplementForm(),
         decision_form=DecisionForm(),
+        conversation=conversation,
+    )
+
+
+@bp.post("/arenden/<uuid:case_id>/meddelanden")
+@staff_required
+def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
+    current = _case_or_404(case_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("attachment")
+    content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
+    error = messaging.post(
+        get_session(), current, body=request.form.get("body", ""), upload=content, staff_id=g.staff.id
+    )
+    if error:
+        flash(
+            _("The message could not be sent: write something, and attach only PDF, JPG, PNG or HEIC."),
+            "error",
+        )
+    else:
+        flash(_("The message is sent. The applicant gets a notice without its content."), "success")
+    return redirect(url_for(".case", case_id=case_id) + "#messages")
+
+
+@bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
+@staff_required
+def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
+    from portal.applications.views import _file_response
+
+    db = get_session()
+    found = messaging.attachment_with_case(db, attachment_id)
+    if found is None:
+        abort(404)
+    attachment, owner_case = found
+    _case_or_404(owner_case.id)
+    audit.record(
+        db,
+        "message_attachment_read",
+        actor_type="staff",
+        actor_id=g.staff.id,
+        subject_person_id=owner_case.subject_id,
+        object_type="message_attachment",
+        object_id=str(attachment.id),
+    )
+    db.commit()
+    return _file_response(
+        storage.get(db, attachment.stored_file_id), attachment.media_type, attachment.filename
     )
 
 

@@ -1,0 +1,68 @@
+"""SMS notifications through an HTTP gateway (JSON with a bearer token), the way Swedish SMS services
+such as 46elks or Sinch are called. Like e-mail, an SMS says only that something is waiting.
+
+Without ``PORTAL_SMS_GATEWAY_URL``, outside production, each message is written to a file for the demo.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from integrations import registry
+from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+
+
+@registry.register("sms")
+class SmsAdapter:
+    id = "sms"
+
+    def __init__(
+        self,
+        *,
+        url: str = "",
+        token: str = "",
+        sender: str = "Kommunen",
+        outdir: Path | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url, self.token, self.sender, self.outdir = url, token, sender, outdir
+        self.timeout, self.transport = timeout, transport
+
+    def deliver(self, delivery: Delivery) -> DeliveryResult:
+        if delivery.topic != "notification.sms":
+            raise PermanentError(f"the sms adapter does not take {delivery.topic}")
+        message = {
+            "from": self.sender,
+            "to": delivery.payload["to"],
+            "message": delivery.payload["body"],
+            "reference": delivery.idempotency_key,
+        }
+        if not self.url:
+            if self.outdir is None:
+                raise PermanentError("no SMS gateway configured")
+            self.outdir.mkdir(parents=True, exist_ok=True)
+            (self.outdir / f"{delivery.idempotency_key}.json").write_text(
+                json.dumps(message, ensure_ascii=False)
+            )
+            return DeliveryResult()
+        try:
+            with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
+                response = client.post(
+                    self.url,
+                    json=message,
+                    headers={
+                        "Authorization": f"Bearer {self.token}",
+                        "Idempotency-Key": delivery.idempotency_key,
+                    },
+                )
+        except httpx.HTTPError as exc:
+            raise TransientError(f"SMS gateway: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientError(f"SMS gateway answered {response.status_code}")
+        if response.status_code >= 400:
+            raise PermanentError(f"SMS gateway refused the message ({response.status_code})")
+        return DeliveryResult(external_ref=str(response.json().get("id", "")) if response.content else "")
