@@ -71,11 +71,9 @@ def _eservice_or_404(eservice_id: str) -> EService:
 def _draft_or_404(draft_id: uuid.UUID, *, editable: bool = True) -> tuple[Draft, EService]:
     draft = services.draft_for_owner(draft_id, g.person, g.municipality)
     if draft is None:
-        audit.record(
+        audit.by_person(
             get_session(),
             "access_denied",
-            actor_type="person",
-            actor_id=g.person.id,
             object_type="draft",
             object_id=str(draft_id),
         )
@@ -501,11 +499,9 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
         return redirect(url_for(".receipt", draft_id=draft.id))
     states = engine.states(eservice, draft.answers or {})
     sections = [(state, engine.summary_rows(state.step, state.form)) for state in states]
-    audit.record(
+    audit.by_person(
         get_session(),
         "application_read",
-        actor_type="person",
-        actor_id=g.person.id,
         subject_person_id=draft.subject_id,
         object_type="draft",
         object_id=str(draft.id),
@@ -534,11 +530,9 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
     case = get_session().get(Case, draft.case_id)
     receipt_doc = next((d for d in case.documents if d.kind == "kvitto"), None) if case else None
     if case is not None:
-        audit.record(
+        audit.by_person(
             get_session(),
             "case_read",
-            actor_type="person",
-            actor_id=g.person.id,
             subject_person_id=case.subject_id,
             object_type="case",
             object_id=str(case.id),
@@ -563,21 +557,17 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
         and g.person.id in (case.subject_id, case.applicant_id)
     )
     if not allowed:
-        audit.record(
+        audit.by_person(
             get_session(),
             "access_denied",
-            actor_type="person",
-            actor_id=g.person.id,
             object_type="document",
             object_id=str(document_id),
         )
         get_session().commit()
         abort(404)
-    audit.record(
+    audit.by_person(
         get_session(),
         "document_read",
-        actor_type="person",
-        actor_id=g.person.id,
         subject_person_id=case.subject_id,
         object_type="document",
         object_id=str(doc.id),

@@ -43,3 +43,13 @@ def record(
     )
     session.add(event)
     return event
+
+
+def by_staff(session: Session, action: str, **fields: object) -> AuditEvent:
+    """An event whose actor is the staff member of the current request."""
+    return record(session, action, actor_type="staff", actor_id=g.staff.id, **fields)  # type: ignore[arg-type]
+
+
+def by_person(session: Session, action: str, **fields: object) -> AuditEvent:
+    """An event whose actor is the person logged in on the current request."""
+    return record(session, action, actor_type="person", actor_id=g.person.id, **fields)  # type: ignore[arg-type]

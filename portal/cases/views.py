@@ -58,11 +58,9 @@ def index() -> ResponseReturnValue:
     cases = session.scalars(
         visible_cases().order_by(Case.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    audit.record(
+    audit.by_person(
         session,
         "case_list_read",
-        actor_type="person",
-        actor_id=g.person.id,
         subject_person_id=g.person.id,
         count=len(cases),
     )
@@ -91,11 +89,9 @@ def _render_case(
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
     if case is None:
-        audit.record(
+        audit.by_person(
             session,
             "access_denied",
-            actor_type="person",
-            actor_id=g.person.id,
             object_type="case",
             object_id=str(case_id),
         )
@@ -123,11 +119,9 @@ def _render_case(
         else set()
     )
     messaging.mark_read(session, case, by="person")
-    audit.record(
+    audit.by_person(
         session,
         "case_read",
-        actor_type="person",
-        actor_id=g.person.id,
         subject_person_id=case.subject_id,
         object_type="case",
         object_id=str(case.id),
@@ -184,22 +178,18 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
     session = get_session()
     found = messaging.attachment_with_case(session, attachment_id)
     if found is None or found[1].subject_id != g.person.id or found[1].municipality_id != g.municipality.id:
-        audit.record(
+        audit.by_person(
             session,
             "access_denied",
-            actor_type="person",
-            actor_id=g.person.id,
             object_type="message_attachment",
             object_id=str(attachment_id),
         )
         session.commit()
         abort(404)
     attachment, case = found
-    audit.record(
+    audit.by_person(
         session,
         "message_attachment_read",
-        actor_type="person",
-        actor_id=g.person.id,
         subject_person_id=case.subject_id,
         object_type="message_attachment",
         object_id=str(attachment.id),

@@ -191,11 +191,9 @@ def _unit_cases() -> sa.Select[tuple[Case]]:
 def _case_or_404(case_id: uuid.UUID) -> Case:
     case = get_session().scalar(_unit_cases().where(Case.id == case_id))
     if case is None:
-        audit.record(
+        audit.by_staff(
             get_session(),
             "access_denied",
-            actor_type="staff",
-            actor_id=g.staff.id,
             object_type="case",
             object_id=str(case_id),
         )
@@ -238,7 +236,7 @@ def inbox() -> ResponseReturnValue:
         ).all()
     )
     unread = messaging.unread_by_case(db, [row[0].id for row in rows])
-    audit.record(db, "staff_inbox_read", actor_type="staff", actor_id=g.staff.id, count=len(rows))
+    audit.by_staff(db, "staff_inbox_read", count=len(rows))
     db.commit()
     return render_template(
         "staff/inbox.html",
@@ -287,11 +285,9 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
     answers = _answer_sections(current)
     conversation = messaging.thread(db, current)
     messaging.mark_read(db, current, by="staff")
-    audit.record(
+    audit.by_staff(
         db,
         "case_read",
-        actor_type="staff",
-        actor_id=g.staff.id,
         subject_person_id=current.subject_id,
         object_type="case",
         object_id=str(current.id),
@@ -350,11 +346,9 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
         abort(404)
     attachment, owner_case = found
     _case_or_404(owner_case.id)
-    audit.record(
+    audit.by_staff(
         db,
         "message_attachment_read",
-        actor_type="staff",
-        actor_id=g.staff.id,
         subject_person_id=owner_case.subject_id,
         object_type="message_attachment",
         object_id=str(attachment.id),
@@ -497,11 +491,9 @@ def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
             )
         ).all()
     )
-    audit.record(
+    audit.by_staff(
         db,
         "audit_log_read",
-        actor_type="staff",
-        actor_id=g.staff.id,
         subject_person_id=current.subject_id,
         object_type="case",
         object_id=str(current.id),
@@ -520,11 +512,9 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     if doc is None:
         abort(404)
     current = _case_or_404(doc.case_id)
-    audit.record(
+    audit.by_staff(
         db,
         "document_read",
-        actor_type="staff",
-        actor_id=g.staff.id,
         subject_person_id=current.subject_id,
         object_type="document",
         object_id=str(doc.id),
