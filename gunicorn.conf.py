@@ -11,3 +11,6 @@ graceful_timeout = 20
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket is one per user ($HOME/.gunicorn): several portals on one machine (tests,
+# several instances) would take it from each other. The portal does not use it.
+control_socket_disable = True

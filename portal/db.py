@@ -94,7 +94,10 @@ def make_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock at the start. A deferred transaction that reads, waits (on
+            # BankID, say) and then writes fails at once in WAL mode if another connection wrote
+            # meanwhile; busy_timeout cannot help it. One machine serialises writes either way.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

@@ -49,6 +49,10 @@ def _render(code: int, heading: object, text: object) -> tuple[str, int]:
     # Error pages must render even when the request failed before the municipality or login was loaded.
     g.setdefault("municipality", None)
     g.setdefault("person", None)
+    # A failed transaction must not take the error page down with it.
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
     try:
         return render_template("errors/error.html", code=code, heading=heading, text=text), code
     except Exception:

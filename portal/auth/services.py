@@ -132,6 +132,8 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
     if order.last_collect_at is not None and now - order.last_collect_at < interval:
         return order
     order.last_collect_at = now
+    # No database transaction stays open across the call to BankID.
+    session.commit()
     try:
         result = bankid_client().collect(order.order_ref)
     except BankIDError as exc:
@@ -174,6 +176,7 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
 def cancel_order(order: BankIDOrder) -> None:
     session = get_session()
     if order.status == "pending":
+        session.commit()  # no transaction open across the call to BankID
         try:
             bankid_client().cancel(order.order_ref)
         except (BankIDError, BankIDUnavailable):

@@ -221,7 +221,8 @@ class SimulatorState:
             raise ControlError("Ogiltig hintCode.")
         with self._lock:
             order = self._pending(order_ref)
-            order.hint_code = hint_code or ("started" if order.kind == "auth" else "userSign")
+            # Once the app has the order (QR scanned or autostart) BankID reports userSign, auth or sign.
+            order.hint_code = hint_code or "userSign"
             return order
 
     def approve(self, order_ref: str, personal_number: str, name: str | None = None) -> SimOrder:
@@ -268,7 +269,7 @@ class SimulatorState:
                 raise ControlError("QR-koden har fel kontrollkod.")
             if abs(int(seconds) - int(now - order.created_at)) > _QR_TIME_TOLERANCE:
                 raise ControlError("QR-koden är för gammal eller har fel tid.")
-            order.hint_code = "started" if order.kind == "auth" else "userSign"
+            order.hint_code = "userSign"
             return order
 
     # -- for the pages and the control API --------------------------------------------------------

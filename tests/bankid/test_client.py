@@ -59,7 +59,7 @@ def test_auth_collect_complete(client, simulator):
     )
 
     simulator.start(order.order_ref)
-    assert client.collect(order.order_ref).hint_code == "started"
+    assert client.collect(order.order_ref).hint_code == "userSign"
 
     simulator.approve(order.order_ref, TOLVAN, name="Tolvan Tolvansson")
     result = client.collect(order.order_ref)
@@ -188,7 +188,7 @@ def test_invalid_parameters(client, call):
 def test_qr_code_is_accepted_by_the_simulated_app(client, simulator):
     order = client.auth("192.0.2.10")
     simulator.scan(qr_data(order.qr_start_token, order.qr_start_secret, 0))
-    assert client.collect(order.order_ref).hint_code == "started"
+    assert client.collect(order.order_ref).hint_code == "userSign"
 
 
 def test_personal_data_stays_out_of_logs_and_reprs(client, simulator, caplog):

@@ -175,7 +175,7 @@ def test_auth_flow(web):
         "hintCode": "outstandingTransaction",
     }
     web.post(f"/sim/orders/{order['orderRef']}/start")
-    assert collect(web, order["orderRef"]).json["hintCode"] == "started"
+    assert collect(web, order["orderRef"]).json["hintCode"] == "userSign"
     web.post(f"/sim/orders/{order['orderRef']}/approve", json={"personalNumber": "19121212-1212"})
     answer = collect(web, order["orderRef"]).json
     assert answer["status"] == "complete" and "hintCode" not in answer
@@ -304,7 +304,7 @@ def test_scan_checks_the_qr_code(web):
     stale = qr_data(order["qrStartToken"], order["qrStartSecret"], 60)
     assert web.post("/sim/scan", json={"qrData": stale}).status_code == 400
     good = qr_data(order["qrStartToken"], order["qrStartSecret"], 0)
-    assert web.post("/sim/scan", json={"qrData": good}).json["hintCode"] == "started"
+    assert web.post("/sim/scan", json={"qrData": good}).json["hintCode"] == "userSign"
 
 
 class FakeClock:
@@ -451,7 +451,7 @@ def test_tester_scans_and_cancels(web):
     order = start_order(web)
     assert "Läs av QR-kod" in web.get("/").text
     web.post(f"/orders/{order['orderRef']}/start")
-    assert collect(web, order["orderRef"]).json["hintCode"] == "started"
+    assert collect(web, order["orderRef"]).json["hintCode"] == "userSign"
     assert "Läs av QR-kod" not in web.get("/").text
     web.post(f"/orders/{order['orderRef']}/cancel")
     assert collect(web, order["orderRef"]).json["hintCode"] == "userCancel"
@@ -473,7 +473,7 @@ def test_app_page_for_an_autostart_token(web):
         ).text
         check_page(html)
         assert "identifierar dig" in html
-    assert collect(web, order["orderRef"]).json["hintCode"] == "started"
+    assert collect(web, order["orderRef"]).json["hintCode"] == "userSign"
     done = web.post(f"/app/{order['orderRef']}/approve", data={"identity": TOLVAN})
     assert done.status_code == 200
     check_page(done.text)
