@@ -64,4 +64,12 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
         ("handlaggare",),
         "Handläggare, socialtjänsten, Norrby",
     ),
+    DemoStaff(
+        "195502141236",
+        "Ada Administratör",
+        "exempelstad",
+        "forsorjningsstod",
+        ("administrator",),
+        "Administratör, Exempelstad: misslyckade leveranser",
+    ),
 )

@@ -123,3 +123,37 @@ def deliver_due(app: Flask, session: Session, *, limit: int = 20) -> int:
             delivered += 1
         session.commit()
     return delivered
+
+
+def retry_now(session: Session, item: OutboxItem, staff_id: int) -> None:
+    """An administrator sends a failed or dead-lettered item again, at once."""
+    from portal.audit import services as audit
+
+    item.status, item.next_attempt_at = "pending", utcnow()
+    audit.record(
+        session,
+        "delivery_retried",
+        actor_type="staff",
+        actor_id=staff_id,
+        object_type="outbox_item",
+        object_id=str(item.id),
+        municipality_id=item.municipality_id,
+    )
+    session.commit()
+
+
+def mark_handled(session: Session, item: OutboxItem, staff_id: int) -> None:
+    """The item was handled outside the portal (e.g. registered by hand in the case system)."""
+    from portal.audit import services as audit
+
+    item.status = "handled"
+    audit.record(
+        session,
+        "delivery_handled_manually",
+        actor_type="staff",
+        actor_id=staff_id,
+        object_type="outbox_item",
+        object_id=str(item.id),
+        municipality_id=item.municipality_id,
+    )
+    session.commit()

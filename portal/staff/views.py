@@ -123,7 +123,7 @@ def _finish(order: Any) -> str:
     token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
     session.pop(SESSION_KEY, None)
     session[SESSION_KEY] = token
-    return url_for(".inbox")
+    return url_for(".inbox") if staff.has_role("handlaggare") else url_for(".deliveries")
 
 
 @bp.get("/logga-in/bankid")
@@ -521,6 +521,61 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     )
     db.commit()
     return _file_response(storage.get(db, doc.stored_file_id), doc.media_type, doc.filename)
+
+
+# --- administration ------------------------------------------------------------------------------------
+
+
+def _require_admin() -> None:
+    if not g.staff.has_role("administrator"):
+        abort(403)
+
+
+@bp.get("/leveranser")
+@staff_required
+def deliveries() -> ResponseReturnValue:
+    """Deliveries to the case system and notices that failed or were dead-lettered."""
+    from portal.outbox.models import OutboxItem
+
+    _require_admin()
+    db = get_session()
+    items = db.scalars(
+        sa.select(OutboxItem)
+        .where(
+            OutboxItem.municipality_id == g.staff.municipality_id, OutboxItem.status.in_(("failed", "dead"))
+        )
+        .order_by(OutboxItem.created_at.desc())
+        .limit(200)
+    ).all()
+    return render_template("staff/deliveries.html", items=items)
+
+
+@bp.post("/leveranser/<int:item_id>/<action>")
+@staff_required
+def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
+    from portal.outbox import services as outbox
+    from portal.outbox.models import OutboxItem
+
+    _require_admin()
+    if not PostForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    item = db.get(OutboxItem, item_id)
+    if (
+        item is None
+        or item.municipality_id != g.staff.municipality_id
+        or item.status not in ("failed", "dead")
+    ):
+        abort(404)
+    if action == "forsok-igen":
+        outbox.retry_now(db, item, g.staff.id)
+        flash(_("The delivery will be tried again within a minute."), "success")
+    elif action == "hanterad":
+        outbox.mark_handled(db, item, g.staff.id)
+        flash(_("The delivery is marked as handled by hand."), "success")
+    else:
+        abort(404)
+    return redirect(url_for(".deliveries"))
 
 
 def init_app(app: Flask) -> None:
