@@ -11,7 +11,13 @@ from portal.registry import Registry
 
 registry: Registry[Any] = Registry("adapter")
 
-MODULES = ("integrations.embedded", "integrations.mail", "integrations.sms")
+MODULES = (
+    "integrations.embedded",
+    "integrations.mail",
+    "integrations.sms",
+    "integrations.webhook",
+    "integrations.filedrop",
+)
 
 
 def load() -> None:

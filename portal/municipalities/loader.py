@@ -29,6 +29,7 @@ FIELDS = {
     "website_url",
     "enabled_eservices",
     "adapters",
+    "adapter_settings",
 }
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -29,6 +29,8 @@ class Municipality(Base):
     # E-service ids enabled here, and which integration adapter serves each; see forms/ and integrations/.
     enabled_eservices: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     adapters: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # Each adapter's settings for this municipality, e.g. {"webhook": {"url": ..., "secret_env": ...}}.
+    adapter_settings: Mapped[dict[str, dict[str, object]]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[CreatedAt]
 
 

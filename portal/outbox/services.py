@@ -51,10 +51,18 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not security
 
 
-def make_adapter(app: Flask, adapter_id: str) -> Any:
+def make_adapter(app: Flask, adapter_id: str, municipality_id: int | None = None) -> Any:
     integrations.load()
     cls = integrations.registry[adapter_id]
     config = app.config["PORTAL"]
+    if hasattr(cls, "from_settings"):
+        # Case-system adapters are configured per municipality (Municipality.adapter_settings).
+        from portal.db import get_session
+        from portal.municipalities.models import Municipality
+
+        municipality = get_session().get(Municipality, municipality_id) if municipality_id else None
+        settings = (municipality.adapter_settings or {}).get(adapter_id, {}) if municipality else {}
+        return cls.from_settings(dict(settings))
     if adapter_id == "mail":
         return cls(
             host=config.smtp_host,
@@ -104,7 +112,7 @@ def deliver_due(app: Flask, session: Session, *, limit: int = 20) -> int:
         item.attempts += 1
         delivery = Delivery(item.topic, dict(item.payload), item.idempotency_key, item.municipality_id)
         try:
-            result = make_adapter(app, item.adapter).deliver(delivery)
+            result = make_adapter(app, item.adapter, item.municipality_id).deliver(delivery)
         except PermanentError as exc:
             item.status, item.last_error = "dead", f"permanent: {exc}"
             log.warning("outbox item %s dead: %s", item.id, exc)
