@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import integrations
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+from integrations.base import Delivery, DeliveryResult, PermanentError
 from portal.db import utcnow
 from portal.outbox.models import OutboxItem
 
@@ -82,53 +82,72 @@ def make_adapter(app: Flask, adapter_id: str, municipality_id: int | None = None
     return cls()
 
 
-def claim(session: Session, limit: int) -> list[OutboxItem]:
-    """Due items, locked so that other workers skip them (PostgreSQL); SQLite runs one worker."""
+# A claimed item is leased to its worker for this long; if the worker dies, the item is due again after it.
+# Far longer than any adapter's timeout, so a slow delivery is never handed to a second worker.
+LEASE = dt.timedelta(minutes=5)
+DUE_STATUSES = ("pending", "failed", "delivering")
+
+
+def claim_one(session: Session) -> OutboxItem | None:
+    """Take the next due item and lease it, in a short transaction of its own.
+
+    On PostgreSQL the row is locked with SKIP LOCKED, so workers on several hosts never take the same
+    item; on SQLite the transaction holds the write lock for the moment it takes. The delivery itself
+    happens after the commit: no transaction stays open across a call to another system.
+    """
+    now = utcnow()
     stmt = (
         sa.select(OutboxItem)
-        .where(OutboxItem.status.in_(("pending", "failed")), OutboxItem.next_attempt_at <= utcnow())
+        .where(OutboxItem.status.in_(DUE_STATUSES), OutboxItem.next_attempt_at <= now)
         .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
-        .limit(limit)
+        .limit(1)
     )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    return list(session.scalars(stmt))
+    item = session.scalar(stmt)
+    if item is None:
+        session.rollback()
+        return None
+    item.status, item.next_attempt_at = "delivering", now + LEASE
+    item.attempts += 1
+    session.commit()
+    return item
 
 
 def deliver_due(app: Flask, session: Session, *, limit: int = 20) -> int:
-    """Deliver what is due, one transaction per item; returns how many were delivered."""
+    """Deliver up to ``limit`` due items; returns how many were delivered."""
     delivered = 0
     max_attempts = app.config["PORTAL"].outbox_max_attempts
-    for item_id in [item.id for item in claim(session, limit)]:
-        session.rollback()  # release the claim query's snapshot; each item is claimed again on its own
-        stmt = sa.select(OutboxItem).where(
-            OutboxItem.id == item_id, OutboxItem.status.in_(("pending", "failed"))
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        item = session.scalar(stmt)
+    for _ in range(limit):
+        item = claim_one(session)
         if item is None:
-            continue
-        item.attempts += 1
+            break
         delivery = Delivery(item.topic, dict(item.payload), item.idempotency_key, item.municipality_id)
         try:
             result = make_adapter(app, item.adapter, item.municipality_id).deliver(delivery)
         except PermanentError as exc:
-            item.status, item.last_error = "dead", f"permanent: {exc}"
-            log.warning("outbox item %s dead: %s", item.id, exc)
-        except (TransientError, Exception) as exc:
-            item.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-            if item.attempts >= max_attempts:
-                item.status = "dead"
-            else:
-                item.status, item.next_attempt_at = "failed", utcnow() + backoff(item.attempts)
-            log.warning("outbox item %s failed (attempt %s): %s", item.id, item.attempts, item.last_error)
+            outcome, error = "dead", f"permanent: {exc}"
+        except Exception as exc:
+            outcome, error = "retry", f"{exc.__class__.__name__}: {exc}"[:2000]
         else:
-            item.status, item.delivered_at, item.last_error = "delivered", utcnow(), ""
+            outcome, error = "delivered", ""
+        session.rollback()
+        item = session.get(OutboxItem, item.id)
+        if item is None or item.status != "delivering":
+            continue  # an administrator acted on it meanwhile
+        item.last_error = error
+        if outcome == "delivered":
+            item.status, item.delivered_at = "delivered", utcnow()
             handler = on_delivered.get(item.topic)
             if handler is not None:
                 handler(session, item, result)
             delivered += 1
+        elif outcome == "dead" or item.attempts >= max_attempts:
+            item.status = "dead"
+            log.warning("outbox item %s dead: %s", item.id, error)
+        else:
+            item.status, item.next_attempt_at = "failed", utcnow() + backoff(item.attempts)
+            log.warning("outbox item %s failed (attempt %s): %s", item.id, item.attempts, error)
         session.commit()
     return delivered
 
