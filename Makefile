@@ -57,9 +57,10 @@ messages: $(STAMP) ## extract new strings and update the catalogues (then transl
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-bench: demo ## benchmark figures: requests per second and latency of the main pages
+bench: demo ## benchmark figures: pages (requests/s, latency) and outbox deliveries (per second, lag)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m portal.bench
+	$(BIN)/python -m portal.bench_outbox
 
 clean: ## remove the virtualenv, the database and compiled catalogues
 	rm -rf $(VENV) instance node_modules translations/*/LC_MESSAGES/*.mo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import random
 from collections.abc import Callable
@@ -51,6 +52,9 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not security
 
 
+_adapters: dict[tuple[str, int | None, str], Any] = {}
+
+
 def make_adapter(app: Flask, adapter_id: str, municipality_id: int | None = None) -> Any:
     integrations.load()
     cls = integrations.registry[adapter_id]
@@ -62,7 +66,13 @@ def make_adapter(app: Flask, adapter_id: str, municipality_id: int | None = None
 
         municipality = get_session().get(Municipality, municipality_id) if municipality_id else None
         settings = (municipality.adapter_settings or {}).get(adapter_id, {}) if municipality else {}
-        return cls.from_settings(dict(settings))
+        # Building an adapter loads certificates and opens a connection pool: reuse it while its
+        # settings stay the same (a changed setting gives a new key, so it takes effect at once).
+        key = (adapter_id, municipality_id, json.dumps(settings, sort_keys=True, default=str))
+        adapter = _adapters.get(key)
+        if adapter is None:
+            adapter = _adapters[key] = cls.from_settings(dict(settings))
+        return adapter
     if adapter_id == "mail":
         return cls(
             host=config.smtp_host,
