@@ -62,7 +62,8 @@ def bind(step: Step, raw: Any) -> Form:
     for index, item in enumerate(items):
         pairs.extend(_multidict(item, f"items-{index}-").items(multi=True))
     form = group_form(step)(formdata=MultiDict(pairs) if pairs else None)
-    while len(form.items) < max(step.repeat.min_items, 0):
+    # Items the citizen added but has not filled in yet (an empty {}) bring no form data: add them here.
+    while len(form.items) < max(len(items), step.repeat.min_items, 0):
         form.items.append_entry()
     return form
 

@@ -544,6 +544,18 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
     )
 
 
+def _is_co_applicant(case_id: uuid.UUID) -> bool:
+    """A medsökande signed the application, so may read its documents too."""
+    import sqlalchemy as sa
+
+    return (
+        get_session().scalar(
+            sa.select(Draft.id).where(Draft.case_id == case_id, Draft.co_applicant_id == g.person.id)
+        )
+        is not None
+    )
+
+
 @bp.get("/dokument/<uuid:document_id>")
 @citizen_required
 def document(document_id: uuid.UUID) -> ResponseReturnValue:
@@ -554,7 +566,7 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     allowed = (
         case is not None
         and case.municipality_id == g.municipality.id
-        and g.person.id in (case.subject_id, case.applicant_id)
+        and (g.person.id in (case.subject_id, case.applicant_id) or _is_co_applicant(case.id))
     )
     if not allowed:
         audit.by_person(
