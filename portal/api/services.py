@@ -271,7 +271,7 @@ def add_document(
         raise Rejected("unknown_kind", f"The kind must be one of {', '.join(DOCUMENT_KINDS)}.")
     checked = _checked(filename, content, current_app.config["PORTAL"].upload_max_bytes)
     document = _store_document(session, case, kind, title.strip() or checked.safe_filename, checked, content)
-    cases.add_event(session, case, "document_added", kind=kind)
+    cases.add_event(session, case, "document_added", document_kind=kind)
     _audit(session, client, "document_added", case=case, object_type="document", object_id=str(document.id))
     cases.notify_citizen(session, case, "document")
     return 201, _document_body(document)
