@@ -179,8 +179,10 @@ def _body(schema: openapi.Schema) -> dict[str, Any]:
         raise ApiProblem(415, "Send the body as application/json.", reason="unsupported-media-type")
     try:
         data = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiProblem(400, "The body is not valid JSON.", reason="malformed-json") from exc
+        # "\ud800" is a valid JSON escape but no character: it could be neither stored nor answered.
+        json.dumps(data, ensure_ascii=False).encode()
+    except (ValueError, RecursionError) as exc:  # UnicodeError is a ValueError
+        raise ApiProblem(400, "The body is not valid JSON text.", reason="malformed-json") from exc
     errors = openapi.validate(schema, data)
     if errors:
         raise ApiProblem(
@@ -202,8 +204,15 @@ def _idempotency_key() -> str | None:
     return key
 
 
+def _plain(text: str) -> bool:
+    """Printable text only: what is not can be no case number or key (and PostgreSQL refuses NUL)."""
+    return text.isprintable()
+
+
 def _case_or_404(case_number: str) -> Case:
     session = get_session()
+    if not _plain(case_number):
+        raise ApiProblem(404, "There is no case with this number in the client's municipality.")
     case = api.find_case(session, g.api_client, case_number)
     if case is None:
         api.record_denied(session, g.api_client, "case", case_number)
@@ -245,6 +254,12 @@ def _once(data: dict[str, Any], action: Callable[[], tuple[int, dict[str, Any]]]
 
 # --- schemas ------------------------------------------------------------------------------------------
 
+# No control characters (PostgreSQL refuses NUL in text; the rest have no place in what a citizen reads).
+# Multi-line text may have tabs and line breaks.
+LINE = r"^[^\x00-\x1f\x7f]*$"
+TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+
 CASE_NUMBER: openapi.Schema = {
     "type": "string",
     "description": "The portal's case number, e.g. K7MR-4TXA.",
@@ -257,10 +272,11 @@ STATUS = {
     "enum": ["submitted", "received", "investigating", "supplement_requested", "decided", "closed"],
 }
 FILE_PROPERTIES: openapi.Schema = {
-    "filename": {"type": "string", "minLength": 1, "maxLength": 255},
+    "filename": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": LINE},
     "content_base64": {
         "type": "string",
         "minLength": 1,
+        "pattern": BASE64,
         "contentEncoding": "base64",
         "description": "The bytes, base64 with padding. Checked by content: PDF, JPEG, PNG, HEIC/HEIF.",
     },
@@ -334,11 +350,13 @@ STATUS_REPORT: openapi.Schema = {
             "type": "string",
             "minLength": 1,
             "maxLength": 100,
+            "pattern": LINE,
             "description": "The case system's own status code, mapped by the client's status map.",
         },
         "reference": {
             "type": "string",
             "maxLength": 100,
+            "pattern": LINE,
             "description": "The case system's reference for the case, shown to the citizen.",
         },
     },
@@ -384,7 +402,7 @@ NEW_DOCUMENT: openapi.Schema = {
     "additionalProperties": False,
     "properties": {
         "kind": {"type": "string", "enum": list(api.DOCUMENT_KINDS)},
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LINE},
         **FILE_PROPERTIES,
     },
 }
@@ -429,6 +447,7 @@ NEW_DECISION: openapi.Schema = {
             "type": "string",
             "minLength": 1,
             "maxLength": 8000,
+            "pattern": TEXT,
             "description": "Why, in plain language: shown to the citizen with the decision.",
         },
         "decided_at": DATE,
@@ -498,7 +517,7 @@ NEW_MESSAGE: openapi.Schema = {
     "type": "object",
     "required": ["body"],
     "additionalProperties": False,
-    "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 8000}},
+    "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 8000, "pattern": TEXT}},
 }
 MESSAGE: openapi.Schema = {
     "title": "Message",
@@ -535,7 +554,7 @@ NEW_SUPPLEMENT_REQUEST: openapi.Schema = {
     "required": ["text", "due_date"],
     "additionalProperties": False,
     "properties": {
-        "text": {"type": "string", "minLength": 1, "maxLength": api.MAX_SUPPLEMENT_TEXT},
+        "text": {"type": "string", "minLength": 1, "maxLength": api.MAX_SUPPLEMENT_TEXT, "pattern": TEXT},
         "due_date": DATE,
     },
 }
@@ -585,6 +604,7 @@ ACK: openapi.Schema = {
         "reference": {
             "type": "string",
             "maxLength": 100,
+            "pattern": LINE,
             "description": "The case system's reference for what it took (for an application: the case).",
         }
     },
@@ -616,7 +636,7 @@ DELIVERY: openapi.Schema = {
             "type": "string",
             "minLength": 1,
             "maxLength": 100,
-            "pattern": "^[^/]+$",
+            "pattern": r"^[^/\x00-\x1f\x7f]+$",
             "description": "The delivered item's idempotency key, e.g. application:<uuid>.",
         }
     },
@@ -628,6 +648,8 @@ DELIVERY: openapi.Schema = {
 def acknowledge_delivery(idempotency_key: str) -> Response:
     data = _body(ACK)
     session = get_session()
+    if not _plain(idempotency_key):
+        raise ApiProblem(404, "There is no delivery with this key for the client's municipality.")
 
     def action() -> tuple[int, dict[str, Any]]:
         result = api.acknowledge_delivery(session, g.api_client, idempotency_key, data["reference"])

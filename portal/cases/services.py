@@ -45,7 +45,9 @@ def mark_received(session: Session, item: OutboxItem, result: DeliveryResult) ->
     case = session.scalar(sa.select(Case).where(Case.case_number == item.payload.get("case_number")))
     if case is None or case.received_at is not None:
         return
-    case.status = "received"
+    # The hand-over can come after a handläggare has already acted on the case: never step back.
+    if case.status == "submitted":
+        case.status = "received"
     case.received_at = utcnow()
     case.external_ref = result.external_ref
     add_event(session, case, "received", reference=result.external_ref)

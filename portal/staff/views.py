@@ -40,7 +40,7 @@ from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.cases import services as cases
-from portal.cases.labels import STATUS_LABELS
+from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import get_session
 from portal.files.storage import storage
@@ -305,6 +305,8 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         staff_names=staff_names,
         answers=answers,
         title=_titles().get(current.eservice_id, current.eservice_id),
+        outcomes=OUTCOME_LABELS,
+        event_labels=EVENT_LABELS,
         statuses=STATUS_LABELS,
         status_form=StatusForm(status=current.status),
         note_form=NoteForm(),
@@ -471,16 +473,23 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
 def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     current = _case_or_404(case_id)
+    # This case's own objects only: another case of the same person is not this case's business.
+    from portal.messaging.models import Message, MessageAttachment, MessageThread
+
+    thread_ids = sa.select(MessageThread.id).where(MessageThread.case_id == current.id)
+    message_ids = sa.select(Message.id).where(Message.thread_id.in_(thread_ids))
+    object_ids = sa.union_all(
+        sa.select(sa.literal(current.id)),
+        sa.select(Document.id).where(Document.case_id == current.id),
+        sa.select(Decision.id).where(Decision.case_id == current.id),
+        sa.select(SupplementRequest.id).where(SupplementRequest.case_id == current.id),
+        message_ids,
+        sa.select(MessageAttachment.id).where(MessageAttachment.message_id.in_(message_ids)),
+    )
+    ids = [str(value) for value in db.scalars(object_ids)]
     events = db.scalars(
         sa.select(AuditEvent)
-        .where(
-            sa.or_(
-                AuditEvent.object_id == str(current.id), AuditEvent.subject_person_id == current.subject_id
-            ),
-            sa.or_(
-                AuditEvent.municipality_id == current.municipality_id, AuditEvent.municipality_id.is_(None)
-            ),
-        )
+        .where(AuditEvent.object_id.in_(ids), AuditEvent.subject_person_id == current.subject_id)
         .order_by(AuditEvent.at.desc())
         .limit(200)
     ).all()

@@ -175,3 +175,20 @@ def test_inbox_queries_do_not_grow_with_cases(app, client, bankid_simulator, cou
     count_queries.statements.clear()
     assert "TEST-0029" in staff.get("/handlaggare/").text
     assert count_queries.count == few
+
+
+def test_the_case_log_shows_only_this_case(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)
+    first = submit_hemtjanst(client, bankid_simulator)
+    second = submit_hemtjanst(client, bankid_simulator)
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, OMAR)
+    staff.get(staff_case_path(app, second))
+    log = staff.get(f"{staff_case_path(app, first)}/logg").text
+    with app.app_context():
+        second_id = str(get_session().scalar(sa.select(Case.id).where(Case.case_number == second)))
+        reads_of_second = get_session().scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.object_id == second_id))
+    assert reads_of_second >= 2
+    assert "login" not in re.findall(r"<td>([a-z_]+)</td>", log)
+    assert log.count("application_submitted") == 1
