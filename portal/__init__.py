@@ -46,6 +46,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     from portal import db, errors, i18n, security
     from portal import logging as portal_logging
+    from portal.api.views import bp as api_bp
     from portal.applications.views import bp as applications_bp
     from portal.auth import views as auth_views
     from portal.cases.views import bp as cases_bp
@@ -86,6 +87,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(applications_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(api_bp)
     errors.init_app(app)
 
     @app.context_processor

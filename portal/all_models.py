@@ -1,6 +1,7 @@
 """Imports every model module so the metadata is complete for Alembic and for tests."""
 
 from portal.accounts.models import Person
+from portal.api.models import ApiClient, ApiIdempotency
 from portal.applications.models import Draft, DraftAttachment, Signature
 from portal.audit.models import AuditEvent
 from portal.auth.models import BankIDOrder, LoginSession
@@ -12,6 +13,8 @@ from portal.outbox.models import OutboxItem
 from portal.staff.models import StaffUser
 
 __all__ = [
+    "ApiClient",
+    "ApiIdempotency",
     "AuditEvent",
     "BankIDOrder",
     "Case",

@@ -3,4 +3,69 @@
 A case system authenticates with a bearer token of an ``ApiClient`` of one municipality and pushes status,
 documents, decisions, messages and komplettering requests into the portal, and acknowledges the
 deliveries it has taken. ``GET /api/v1/openapi.json`` describes it, generated from the views.
+
+``api_client_cli`` (``portal api-client create|revoke``) manages clients from the command line.
 """
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from portal.api.models import MAPPABLE_STATUSES, SCOPES
+
+
+@click.group("api-client")
+def api_client_cli() -> None:
+    """Case systems' access to the API (/api/v1)."""
+
+
+@api_client_cli.command("create")
+@click.option("--municipality", "slug", required=True, help="the municipality's slug, e.g. exempelstad")
+@click.option("--name", required=True, help="which case system, e.g. 'Viva, försörjningsstöd'")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="CODE=STATUS",
+    help=f"the case system's status code and the portal status it means ({', '.join(MAPPABLE_STATUSES)})",
+)
+@with_appcontext
+def create_client_command(slug: str, name: str, scopes: tuple[str, ...], statuses: tuple[str, ...]) -> None:
+    """Create a client and print its token, once: only its hash is kept."""
+    import sqlalchemy as sa
+
+    from portal.api.services import create_client
+    from portal.db import get_session
+    from portal.municipalities.models import Municipality
+
+    session = get_session()
+    municipality_id = session.scalar(sa.select(Municipality.id).where(Municipality.slug == slug))
+    if municipality_id is None:
+        raise click.ClickException(f"no municipality {slug!r}")
+    status_map = {}
+    for pair in statuses:
+        code, sep, status = pair.partition("=")
+        if not sep:
+            raise click.ClickException(f"--status {pair!r}: write CODE=STATUS")
+        status_map[code.strip()] = status.strip()
+    try:
+        client, token = create_client(session, municipality_id, name, list(scopes), status_map)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"client {client.id} ({name}) created. Its token, shown only now:")
+    click.echo(token)
+
+
+@api_client_cli.command("revoke")
+@click.argument("client_id", type=int)
+@with_appcontext
+def revoke_client_command(client_id: int) -> None:
+    """Revoke a client: its token stops working at once."""
+    from portal.api.services import revoke_client
+    from portal.db import get_session
+
+    if not revoke_client(get_session(), client_id):
+        raise click.ClickException(f"no client {client_id}")
+    click.echo(f"client {client_id} revoked")

@@ -97,6 +97,24 @@ def create_client(
     return client, token
 
 
+def revoke_client(session: Session, client_id: int) -> bool:
+    """The client's token stops working; its records stay for the audit trail."""
+    client = session.get(ApiClient, client_id)
+    if client is None:
+        return False
+    client.active = False
+    audit.record(
+        session,
+        "api_client_revoked",
+        actor_type="system",
+        object_type="api_client",
+        object_id=str(client.id),
+        municipality_id=client.municipality_id,
+    )
+    session.commit()
+    return True
+
+
 def authenticate(session: Session, token: str) -> ApiClient | None:
     """The active client holding ``token``; its last use is recorded with the request's own commit."""
     client = session.scalar(

@@ -603,6 +603,7 @@ ACK: openapi.Schema = {
     "properties": {
         "reference": {
             "type": "string",
+            "minLength": 1,
             "maxLength": 100,
             "pattern": LINE,
             "description": "The case system's reference for what it took (for an application: the case).",
