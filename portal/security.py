@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 CSP = "; ".join(
     [
@@ -22,6 +22,17 @@ CSP = "; ".join(
 
 def init_app(app: Flask) -> None:
     secure = app.config["PORTAL"].secure_cookies
+
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        # No text a person types contains a NUL byte, and PostgreSQL refuses to store one: answer 400
+        # instead of failing with a 500 deep inside a transaction.
+        form_post = request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
+        if form_post and any("\x00" in value for values in request.form.listvalues() for value in values):
+            abort(400)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -127,3 +127,10 @@ def test_other_error_pages_render_in_swedish(fresh_app, code):
     response = app.test_client().get(f"/_fail{code}")
     assert response.status_code == code
     assert re.search(r"<h1>[^<]+</h1>", response.get_data(as_text=True))
+
+
+def test_a_nul_byte_in_a_form_is_a_clear_400_not_a_server_error(client):
+    token = page_csrf(client, "/logga-in")
+    response = client.post("/logga-in/bankid", data={"device": "other\x00", "csrf_token": token})
+    assert response.status_code == 400
+    assert "Något blev fel med förfrågan" in response.get_data(as_text=True)
