@@ -295,7 +295,7 @@ def check(draft_id: uuid.UUID) -> ResponseReturnValue:
         missing=services.missing_attachments(eservice, draft),
         ready=services.ready_to_sign(eservice, draft),
         calculation=calculation,
-        mobile_first=_is_mobile(),
+        mobile_first=bankid_flow.is_mobile(),
     )
 
 
@@ -340,11 +340,6 @@ def _quote(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
-
-
-def _is_mobile() -> bool:
-    agent = request.user_agent.string
-    return any(marker in agent for marker in ("Mobi", "Android", "iPhone", "iPad"))
 
 
 # --- signing ----------------------------------------------------------------------------------------------
@@ -512,7 +507,7 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
         draft=draft,
         eservice=eservice,
         sections=sections,
-        mobile_first=_is_mobile(),
+        mobile_first=bankid_flow.is_mobile(),
     )
 
 

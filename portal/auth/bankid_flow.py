@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, render_template
+from flask import Response, abort, current_app, render_template, request
 
 from portal.auth.bankid import qr_data, qr_svg, user_message
 from portal.auth.models import BankIDOrder
@@ -22,6 +22,12 @@ class FlowUrls:
     cancel: str  # POST: cancel the order
     start: str  # POST: start a new order (retry)
     other_way: str  # a way back, e.g. the login page or the check-answers page
+
+
+def is_mobile() -> bool:
+    """A phone or tablet: "BankID på den här enheten" is offered first there, the QR code first elsewhere."""
+    agent = request.user_agent.string
+    return any(marker in agent for marker in ("Mobi", "Android", "iPhone", "iPad"))
 
 
 def message(order: BankIDOrder) -> Any:

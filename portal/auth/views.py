@@ -42,17 +42,12 @@ END_REASONS = {
 }
 
 
-def _is_mobile() -> bool:
-    agent = request.user_agent.string
-    return any(marker in agent for marker in ("Mobi", "Android", "iPhone", "iPad"))
-
-
 @bp.get("/logga-in")
 @public
 def login() -> ResponseReturnValue:
     if g.get("person") is not None:
         return redirect(url_for("home.my_pages"))
-    return render_template("auth/login.html", mobile_first=_is_mobile())
+    return render_template("auth/login.html", mobile_first=bankid_flow.is_mobile())
 
 
 @bp.post("/logga-in/bankid")
@@ -72,7 +67,7 @@ def bankid_start() -> ResponseReturnValue:
     if result.handle is None:
         message = user_message(status=None, error_code=result.error_code, qr=not same_device)
         return (
-            render_template("auth/login.html", mobile_first=_is_mobile(), start_error=message),
+            render_template("auth/login.html", mobile_first=bankid_flow.is_mobile(), start_error=message),
             503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200,
         )
     session[ORDER_KEY] = result.handle
