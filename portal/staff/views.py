@@ -33,6 +33,7 @@ from forms import engine
 from portal.access import public, staff_required
 from portal.accounts.models import Person
 from portal.audit import services as audit
+from portal.audit.labels import ACTION_LABELS
 from portal.audit.models import AuditEvent
 from portal.auth import bankid_flow
 from portal.auth import services as auth_services
@@ -508,7 +509,9 @@ def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
         object_id=str(current.id),
     )
     db.commit()
-    return render_template("staff/audit_log.html", case=current, events=events, staff_names=staff_names)
+    return render_template(
+        "staff/audit_log.html", case=current, events=events, staff_names=staff_names, labels=ACTION_LABELS
+    )
 
 
 @bp.get("/dokument/<uuid:document_id>")
