@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from forms.base import EService, registry
 
@@ -24,9 +25,15 @@ def load() -> None:
         importlib.import_module(module)
 
 
+def titles() -> dict[str, Any]:
+    """Every registered e-service's title by id (also of e-services a municipality no longer offers)."""
+    load()
+    return {eservice_id: registry[eservice_id].title for eservice_id in registry}
+
+
 def get(eservice_id: str) -> EService:
     load()
     return registry[eservice_id]()
 
 
-__all__ = ["EService", "get", "load", "registry"]
+__all__ = ["EService", "get", "load", "registry", "titles"]

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -304,7 +303,6 @@ def render_field_errors(form: Form) -> list[tuple[str, str]]:
 
 
 __all__ = [
-    "Markup",
     "StepState",
     "all_complete",
     "bind",

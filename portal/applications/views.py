@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -23,7 +22,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import MultiDict
 
 from forms import engine
 from forms.base import Answers, EService, Step
@@ -38,6 +36,7 @@ from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.cases.models import Document
 from portal.db import get_session
+from portal.files.responses import file_response
 from portal.files.storage import storage
 
 bp = Blueprint("applications", __name__)
@@ -324,22 +323,7 @@ def attachment(draft_id: uuid.UUID, attachment_id: uuid.UUID) -> ResponseReturnV
     found = next((a for a in draft.attachments if a.id == attachment_id), None) if draft else None
     if found is None:
         abort(404)
-    return _file_response(storage.get(get_session(), found.stored_file_id), found.media_type, found.filename)
-
-
-def _file_response(content: bytes, media_type: str, filename: str, *, inline: bool = True) -> Response:
-    response = Response(content, mimetype=media_type)
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(filename)}"
-    # Uploaded files are never run as a page of ours.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
+    return file_response(storage.get(get_session(), found.stored_file_id), found.media_type, found.filename)
 
 
 # --- signing ----------------------------------------------------------------------------------------------
@@ -580,7 +564,7 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
         object_id=str(doc.id),
     )
     get_session().commit()
-    return _file_response(
+    return file_response(
         storage.get(get_session(), doc.stored_file_id),
         doc.media_type,
         doc.filename,
@@ -600,4 +584,4 @@ def schema(eservice_id: str) -> ResponseReturnValue:
     return jsonify(engine.schema(forms.get(eservice_id)))
 
 
-__all__ = ["MultiDict", "bp"]
+__all__ = ["bp"]

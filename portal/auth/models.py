@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,4 +70,4 @@ class BankIDOrder(Base):
         return max(0, int((now - self.created_at).total_seconds()))
 
 
-__all__ = ["BankIDOrder", "LoginSession", "uuid"]
+__all__ = ["BankIDOrder", "LoginSession"]

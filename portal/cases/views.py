@@ -19,6 +19,7 @@ from portal.cases import services as cases_services
 from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
+from portal.files.responses import file_response
 from portal.messaging import services as messaging
 from portal.staff.forms import AnswerSupplementForm
 
@@ -37,11 +38,6 @@ ANSWER_ERRORS = {
     "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
     "empty": _l("The file is empty. Choose another file."),
 }
-
-
-def _titles() -> dict[str, object]:
-    forms.load()
-    return {eid: forms.registry[eid].title for eid in forms.registry}
 
 
 def visible_cases():  # type: ignore[no-untyped-def]
@@ -68,7 +64,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "cases/index.html",
         cases=cases,
-        titles=_titles(),
+        titles=forms.titles(),
         statuses=STATUS_LABELS,
         next_steps=NEXT_STEPS,
         page=page,
@@ -131,7 +127,7 @@ def _render_case(
         "cases/show.html",
         case=case,
         events=events,
-        title=_titles().get(case.eservice_id, case.eservice_id),
+        title=forms.titles().get(case.eservice_id, case.eservice_id),
         statuses=STATUS_LABELS,
         next_steps=NEXT_STEPS,
         processing_time=PROCESSING_TIMES.get(case.case_type),
@@ -172,7 +168,6 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
 @citizen_required
 def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
-    from portal.applications.views import _file_response
     from portal.files.storage import storage
 
     session = get_session()
@@ -195,7 +190,7 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
         object_id=str(attachment.id),
     )
     session.commit()
-    return _file_response(
+    return file_response(
         storage.get(session, attachment.stored_file_id), attachment.media_type, attachment.filename
     )
 

@@ -34,13 +34,14 @@ def start() -> ResponseReturnValue:
 def my_pages() -> ResponseReturnValue:
     import sqlalchemy as sa
 
+    import forms
     from portal.applications import services as applications
     from portal.cases.labels import STATUS_LABELS
     from portal.cases.models import Case, SupplementRequest
     from portal.db import get_session
     from portal.messaging import services as messaging
 
-    eservices = {e.id: e.title for e in applications.enabled_eservices(g.municipality)}
+    eservices = forms.titles()
     supplements = (
         get_session()
         .execute(

@@ -26,7 +26,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 import forms
 from forms import engine
@@ -44,6 +43,7 @@ from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import get_session
+from portal.files.responses import file_response
 from portal.files.storage import storage
 from portal.messaging import services as messaging
 from portal.staff.forms import DecisionForm, NoteForm, StatusForm, SupplementForm
@@ -203,11 +203,6 @@ def _case_or_404(case_id: uuid.UUID) -> Case:
     return case
 
 
-def _titles() -> dict[str, Any]:
-    forms.load()
-    return {eid: forms.registry[eid].title for eid in forms.registry}
-
-
 @bp.get("/")
 @staff_required
 def inbox() -> ResponseReturnValue:
@@ -246,7 +241,7 @@ def inbox() -> ResponseReturnValue:
         page=page,
         total=total,
         pages=max(1, -(-total // PAGE_SIZE)),
-        titles=_titles(),
+        titles=forms.titles(),
         statuses=STATUS_LABELS,
         staff_names=staff_names,
         unread=unread,
@@ -305,7 +300,7 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         decisions=decisions,
         staff_names=staff_names,
         answers=answers,
-        title=_titles().get(current.eservice_id, current.eservice_id),
+        title=forms.titles().get(current.eservice_id, current.eservice_id),
         outcomes=OUTCOME_LABELS,
         event_labels=EVENT_LABELS,
         statuses=STATUS_LABELS,
@@ -341,8 +336,6 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
 @staff_required
 def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
-    from portal.applications.views import _file_response
-
     db = get_session()
     found = messaging.attachment_with_case(db, attachment_id)
     if found is None:
@@ -357,7 +350,7 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
         object_id=str(attachment.id),
     )
     db.commit()
-    return _file_response(
+    return file_response(
         storage.get(db, attachment.stored_file_id), attachment.media_type, attachment.filename
     )
 
@@ -517,8 +510,6 @@ def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/dokument/<uuid:document_id>")
 @staff_required
 def document(document_id: uuid.UUID) -> ResponseReturnValue:
-    from portal.applications.views import _file_response
-
     db = get_session()
     doc = db.get(Document, document_id)
     if doc is None:
@@ -532,7 +523,7 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
         object_id=str(doc.id),
     )
     db.commit()
-    return _file_response(storage.get(db, doc.stored_file_id), doc.media_type, doc.filename)
+    return file_response(storage.get(db, doc.stored_file_id), doc.media_type, doc.filename)
 
 
 # --- administration ------------------------------------------------------------------------------------
@@ -616,4 +607,4 @@ def init_app(app: Flask) -> None:
         return {"staff": g.get("staff")}
 
 
-__all__ = ["bp", "init_app", "selectinload"]
+__all__ = ["bp", "init_app"]
