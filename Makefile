@@ -8,7 +8,7 @@ PORT ?= 8000
 export PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help install translations migrate demo run test test-sqlite test-postgres browser-deps lint format messages bench clean
+.PHONY: help install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,14 +30,19 @@ migrate: translations ## create or migrate the database (SQLite in instance/ unl
 demo: migrate ## create the demo municipalities and identities (once)
 	$(BIN)/portal seed-demo
 
-run: demo ## set up everything and serve on http://127.0.0.1:$(PORT) with the BankID simulator
+run: demo node-deps ## set up everything and serve on http://127.0.0.1:$(PORT) with the BankID simulator
 	$(BIN)/portal serve
 
-browser-deps: ## Debian's Chromium and axe-core, for the browser tests
+node-deps: ## the npm packages: oidc-provider (demo and test OpenID provider) and axe-core (browser tests)
+	@if command -v npm >/dev/null; then \
+	  test -f node_modules/.package-lock.json -a node_modules/.package-lock.json -nt package-lock.json \
+	    || npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the demo OpenID provider is left out (BankID works without it)"; fi
+
+browser-deps: node-deps ## Debian's Chromium and the npm packages, for the browser tests
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium (browser tests)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --loglevel=error
 
 test: translations browser-deps ## set up and run the whole suite (SQLite, and PostgreSQL where it answers)
 	$(BIN)/ruff check .

@@ -48,6 +48,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal import logging as portal_logging
     from portal.api.views import bp as api_bp
     from portal.applications.views import bp as applications_bp
+    from portal.auth import oidc
     from portal.auth import views as auth_views
     from portal.cases.views import bp as cases_bp
     from portal.extensions import babel, csrf
@@ -80,6 +81,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     security.init_app(app)
     municipalities.init_app(app)
+    oidc.init_app(app)
     auth_views.init_app(app)
     staff_views.init_app(app)
     i18n.init_app(app)

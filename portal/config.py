@@ -50,6 +50,22 @@ class Config:
     bankid_timeout: float = 10.0
     # Seconds between two /collect calls for one order; BankID asks for two.
     bankid_collect_interval: float = 2.0
+    # OpenID Connect providers (citizen e-ID brokers and staff identity providers): a JSON list, or the
+    # path of a JSON file; see README.md "OpenID Connect" for the fields.
+    oidc_providers: str = ""
+    # Offer the local demo provider (portal/demo/oidc/provider.mjs, started by `portal serve`).
+    oidc_demo: bool = False
+    oidc_demo_url: str = "http://127.0.0.1:8002"
+    # Seconds before the idle limit at which the page warns and offers "Fortsätt vara inloggad".
+    session_warning_seconds: int = 2 * 60
+    # After an idle logout, answers posted from the open page are still saved to the draft for this long.
+    session_save_grace_seconds: int = 2 * 60 * 60
+    # Login protection: at most this many login starts per client address, and logins per identity,
+    # in each window. Counters live in Redis when PORTAL_REDIS_URL is set, else in the database.
+    login_limit_per_client: int = 30
+    login_limit_per_identity: int = 10
+    login_limit_window_seconds: int = 10 * 60
+    redis_url: str = ""
     # Trust X-Forwarded-For/-Proto from this many proxies (0: none), so endUserIp is the citizen's.
     proxy_count: int = 0
     # Municipalities may also be chosen by a path prefix /k/<slug>/ when host names are not available.
@@ -96,6 +112,11 @@ class Config:
             return self.bankid_url.split("/rp/", 1)[0] + "/app"
         return self.bankid_app_url
 
+    def oidc_provider_list(self) -> list[typing.Any]:
+        from portal.auth.oidc import parse_providers
+
+        return parse_providers(self.oidc_providers)
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -109,6 +130,9 @@ class Config:
             raise ConfigError(f"PORTAL_ENV must be development, test or production, not {self.env!r}")
         if self.default_locale not in self.locales:
             raise ConfigError("PORTAL_DEFAULT_LOCALE must be one of PORTAL_LOCALES")
+        if not 0 < self.session_warning_seconds < self.session_idle_seconds:
+            raise ConfigError("PORTAL_SESSION_WARNING_SECONDS must be positive and below the idle limit")
+        self.oidc_provider_list()  # refuses malformed provider settings at start, not at first login
         if self.session_idle_seconds <= 0 or self.session_absolute_seconds < self.session_idle_seconds:
             raise ConfigError(
                 "session limits must be positive, and the absolute limit not below the idle one"
@@ -128,6 +152,10 @@ class Config:
             problems.append("PORTAL_BANKID_URL must use https")
         if not self.secure_cookies:
             problems.append("PORTAL_SECURE_COOKIES must be true")
+        if self.oidc_demo:
+            problems.append("PORTAL_OIDC_DEMO must be false")
+        if any(not p.discovery_url.startswith("https://") for p in self.oidc_provider_list()):
+            problems.append("every OIDC provider's discovery_url must use https")
         if not self.smtp_host:
             problems.append("PORTAL_SMTP_HOST is required (receipts and notifications are e-mailed)")
         if problems:

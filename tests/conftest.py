@@ -74,22 +74,27 @@ def migrated_app(database_url: str, bankid_simulator) -> Flask:  # type: ignore[
     return app
 
 
-@pytest.fixture
-def app(migrated_app: Flask) -> Iterator[Flask]:
-    """The app, with everything a test writes rolled back at its end (services' commits become savepoints)."""
-    engine: sa.Engine = migrated_app.extensions["db_engine"]
-    original = migrated_app.extensions["db_sessionmaker"]
+def rolled_back(app: Flask) -> Iterator[Flask]:
+    """``app`` with everything a test writes rolled back at its end (services' commits become savepoints)."""
+    engine: sa.Engine = app.extensions["db_engine"]
+    original = app.extensions["db_sessionmaker"]
     connection = engine.connect()
     outer = connection.begin()
-    migrated_app.extensions["db_sessionmaker"] = sessionmaker(
+    app.extensions["db_sessionmaker"] = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     try:
-        yield migrated_app
+        yield app
     finally:
-        migrated_app.extensions["db_sessionmaker"] = original
+        app.extensions["db_sessionmaker"] = original
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def app(migrated_app: Flask) -> Iterator[Flask]:
+    """The app, with everything a test writes rolled back at its end."""
+    yield from rolled_back(migrated_app)
 
 
 @pytest.fixture

@@ -32,8 +32,21 @@ class LoginSession(Base):
     last_seen_at: Mapped[Timestamp]
     ended_at: Mapped[OptionalTimestamp]
     end_reason: Mapped[str] = mapped_column(sa.String(20), default="")  # logout, idle, absolute
+    # The OpenID provider's ID token, kept for RP-initiated logout (id_token_hint); empty for BankID.
+    id_token: Mapped[str] = mapped_column(sa.Text, default="")
     # Who the person acts for (a principal under a representation); None when acting for themselves.
     acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+
+
+class RateLimitCounter(Base):
+    """Login attempts counted per key and fixed window, when no Redis is configured (shared by every host
+    through the database). ``key`` holds a hash, never an address or a personnummer."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[Timestamp] = mapped_column(index=True)
 
 
 class BankIDOrder(Base):
@@ -70,4 +83,4 @@ class BankIDOrder(Base):
         return max(0, int((now - self.created_at).total_seconds()))
 
 
-__all__ = ["BankIDOrder", "LoginSession"]
+__all__ = ["BankIDOrder", "LoginSession", "RateLimitCounter"]

@@ -208,17 +208,32 @@ def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int
     assert person is not None  # noqa: S101 - the order's foreign key guarantees it
     # The order is spent: a second browser replaying the handle gets nothing.
     order.status = "used"
+    return start_login(person, municipality, method="bankid", loa=BANKID_LOA, staff_user_id=staff_user_id)
+
+
+def start_login(
+    person: Person,
+    municipality: Municipality,
+    *,
+    method: str,
+    loa: str,
+    staff_user_id: int | None = None,
+    id_token: str = "",
+) -> str:
+    """A new login session for an authenticated person; returns its token, once. Commits."""
+    session = get_session()
     now = utcnow()
     token = secrets.token_urlsafe(32)
     login = LoginSession(
         token_hash=_hash(token),
         person=person,
         municipality_id=municipality.id,
-        method="bankid",
-        loa=BANKID_LOA,
+        method=method,
+        loa=loa,
         authenticated_at=now,
         last_seen_at=now,
         staff_user_id=staff_user_id,
+        id_token=id_token,
     )
     session.add(login)
     person.last_login_at = now
@@ -229,10 +244,25 @@ def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int
         actor_id=staff_user_id or person.id,
         subject_person_id=person.id,
         municipality_id=municipality.id,
-        method="bankid",
+        method=method,
+        loa=loa,
     )
     session.commit()
     return token
+
+
+def login_failed(municipality: Municipality, *, method: str, reason: str, staff: bool = False) -> None:
+    """An audit event for a refused login: how and why, never who (the identity may be unproven)."""
+    session = get_session()
+    audit.record(
+        session,
+        "staff_login_failed" if staff else "login_failed",
+        actor_type="anonymous",
+        municipality_id=municipality.id,
+        method=method,
+        reason=reason,
+    )
+    session.commit()
 
 
 @dataclass
@@ -289,3 +319,20 @@ def previous_login_at(login: LoginSession) -> dt.datetime | None:
         .order_by(LoginSession.authenticated_at.desc())
         .limit(1)
     )
+
+
+def login_for_provider_logout(token: str | None) -> LoginSession | None:
+    """The OIDC login just ended by logout whose ended token the browser still holds, for the
+    provider's end-session form; None once ten minutes have passed."""
+    if not token:
+        return None
+    login = get_session().scalar(sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
+    if (
+        login is None
+        or login.end_reason != "logout"
+        or login.ended_at is None
+        or not login.method.startswith("oidc:")
+        or utcnow() - login.ended_at > dt.timedelta(minutes=10)
+    ):
+        return None
+    return login

@@ -6,8 +6,13 @@ Without JavaScript the waiting page reloads itself every two seconds; with it, s
 
 from __future__ import annotations
 
+import logging
+from types import SimpleNamespace
+
 from flask import (
     Blueprint,
+    abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -20,18 +25,24 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from portal.access import citizen_required, public
-from portal.auth import bankid_flow, services
+from portal.accounts.models import Person
+from portal.accounts.services import person_from_eid
+from portal.auth import bankid_flow, oidc, protection, ratelimit, services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.models import BankIDOrder
+from portal.db import get_session
 from portal.i18n import safe_next
 
 bp = Blueprint("auth", __name__)
 
 ORDER_KEY = "bankid_order"
+PROVIDER_LOGOUT_KEY = "provider_logout"
+log = logging.getLogger(__name__)
 END_REASONS = {
     "idle": _l(
         "You were logged out because you had not done anything for a while. Log in again to continue."
@@ -47,7 +58,19 @@ END_REASONS = {
 def login() -> ResponseReturnValue:
     if g.get("person") is not None:
         return redirect(url_for("home.my_pages"))
-    return render_template("auth/login.html", mobile_first=bankid_flow.is_mobile())
+    return _login_page()
+
+
+def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
+    return (
+        render_template(
+            "auth/login.html",
+            mobile_first=bankid_flow.is_mobile(),
+            oidc_providers=oidc.providers_for("citizen", g.municipality.slug),
+            start_error=SimpleNamespace(text=error) if isinstance(error, str | LazyString) else error,
+        ),
+        status,
+    )
 
 
 @bp.post("/logga-in/bankid")
@@ -57,6 +80,9 @@ def bankid_start() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash(_("Choose how you want to use BankID."), "error")
         return redirect(url_for(".login"))
+    refused = protection.check_client(g.municipality.id)
+    if refused is not None:
+        return refused
     same_device = form.device.data == "same"
     result = services.start_order(
         municipality=g.municipality,
@@ -66,9 +92,8 @@ def bankid_start() -> ResponseReturnValue:
     )
     if result.handle is None:
         message = user_message(status=None, error_code=result.error_code, qr=not same_device)
-        return (
-            render_template("auth/login.html", mobile_first=bankid_flow.is_mobile(), start_error=message),
-            503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200,
+        return _login_page(
+            message, 503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200
         )
     session[ORDER_KEY] = result.handle
     return redirect(url_for(".bankid_wait"))
@@ -86,10 +111,28 @@ def _finish_login(order: BankIDOrder) -> str | None:
     token = services.log_in(order, g.municipality)
     if token is None:
         return None
+    return _enter(token)
+
+
+def _enter(token: str) -> str:
     target = safe_next(session.get("next"), url_for("home.my_pages"))
     session.clear()
     session["login"] = token
     return target
+
+
+def _identity_limited(order: BankIDOrder) -> ratelimit.Verdict | None:
+    """Count a completed BankID login for its person; when over the limit, spend the order."""
+    person = get_session().get(Person, order.person_id)
+    if person is None:
+        return None
+    verdict = ratelimit.identity_attempt(person.personal_number)
+    if verdict.allowed:
+        return None
+    order.status = "used"
+    session.pop(ORDER_KEY, None)
+    protection.record_refusal(g.municipality.id, "identity")
+    return verdict
 
 
 def _urls() -> FlowUrls:
@@ -112,6 +155,9 @@ def bankid_wait() -> ResponseReturnValue:
         return redirect(url_for(".login"))
     order = services.poll_order(order)
     if order.status == "complete":
+        limited = _identity_limited(order)
+        if limited is not None:
+            return protection.too_many_page(limited)
         target = _finish_login(order)
         if target:
             return redirect(target)
@@ -129,6 +175,10 @@ def bankid_status() -> ResponseReturnValue:
         return jsonify(state="gone", redirect=url_for(".login"))
     order = services.poll_order(order)
     if order.status == "complete":
+        limited = _identity_limited(order)
+        if limited is not None:
+            flash(protection.refusal_text(limited), "error")
+            return jsonify(state="complete", redirect=url_for(".login"))
         target = _finish_login(order)
         return jsonify(state="complete", redirect=target or url_for(".login"))
     return jsonify(bankid_flow.status_payload(order))
@@ -152,13 +202,67 @@ def bankid_cancel() -> ResponseReturnValue:
     return redirect(url_for(".login"))
 
 
+# --- OpenID Connect (e-ID brokers) ------------------------------------------------------------------------
+# The start is a link, not a form: it changes nothing here, and a form's redirect to another site would be
+# stopped by the Content-Security-Policy's form-action. The state authlib keeps stops login CSRF.
+
+
+def _citizen_provider(provider_id: str) -> oidc.Provider:
+    provider = oidc.get_provider(provider_id, "citizen", g.municipality.slug)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+@bp.get("/logga-in/oidc/<provider_id>")
+@public
+def oidc_start(provider_id: str) -> ResponseReturnValue:
+    provider = _citizen_provider(provider_id)
+    refused = protection.check_client(g.municipality.id)
+    if refused is not None:
+        return refused
+    try:
+        return oidc.start(provider, url_for(".oidc_callback", provider_id=provider.id, _external=True))
+    except oidc.LoginFailed as failure:
+        services.login_failed(g.municipality, method=f"oidc:{provider.id}", reason=failure.reason)
+        return _login_page(protection.OIDC_FAILURES[failure.reason], 503)
+
+
+@bp.get("/logga-in/oidc/<provider_id>/callback")
+@public
+def oidc_callback(provider_id: str) -> ResponseReturnValue:
+    provider = _citizen_provider(provider_id)
+    method = f"oidc:{provider.id}"
+    try:
+        identity = oidc.complete(provider, require_personal_number=True)
+    except oidc.LoginFailed as failure:
+        log.warning("OIDC login through %s refused: %s", provider.id, failure.detail)
+        services.login_failed(g.municipality, method=method, reason=failure.reason)
+        return _login_page(
+            protection.OIDC_FAILURES[failure.reason], 200 if failure.reason == "cancelled" else 400
+        )
+    assert identity.personal_number is not None  # noqa: S101 - complete() requires it
+    refused = protection.check_identity(identity.personal_number.digits12, g.municipality.id)
+    if refused is not None:
+        return refused
+    person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
+    token = services.start_login(
+        person, g.municipality, method=method, loa=identity.loa, id_token=identity.id_token
+    )
+    return redirect(_enter(token))
+
+
 @bp.post("/logga-ut")
 @citizen_required
 def logout() -> ResponseReturnValue:
     form = PostForm()
     if form.validate_on_submit():
-        services.end_login(g.login, "logout")
+        login, token = g.login, session.get("login")
+        services.end_login(login, "logout")
         session.clear()
+        if login.method.startswith("oidc:") and login.id_token:
+            # The logged-out page offers to end the login at the e-ID service too (RP-initiated logout).
+            session[PROVIDER_LOGOUT_KEY] = token
         return redirect(url_for(".logged_out"))
     return redirect(url_for("home.my_pages"))
 
@@ -166,7 +270,21 @@ def logout() -> ResponseReturnValue:
 @bp.get("/utloggad")
 @public
 def logged_out() -> ResponseReturnValue:
-    return render_template("auth/logged_out.html")
+    provider_logout = None
+    login = services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
+    if login is not None:
+        provider = current_app.extensions["oidc_providers"].get(login.method.removeprefix("oidc:"))
+        if provider is not None:
+            provider_logout = oidc.logout_link(provider, url_for(".logged_out_at_provider", _external=True))
+    return render_template("auth/logged_out.html", provider_logout=provider_logout)
+
+
+@bp.get("/utloggad/e-legitimation")
+@public
+def logged_out_at_provider() -> ResponseReturnValue:
+    session.pop(PROVIDER_LOGOUT_KEY, None)
+    flash(_("You are logged out of My pages and have come back from the e-ID service."), "success")
+    return redirect(url_for(".logged_out"))
 
 
 def init_app(app) -> None:  # type: ignore[no-untyped-def]
