@@ -19,8 +19,9 @@ class LoginSession(Base):
 
     id: Mapped[IntPK]
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    person: Mapped[Person] = relationship(lazy="joined", foreign_keys=[person_id])
+    # None only for a staff login through an identity provider that gives no personnummer (Entra ID).
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    person: Mapped[Person | None] = relationship(lazy="joined", foreign_keys=[person_id])
     # Set for a staff login: the staff account the person logged in as. Staff and citizen logins are
     # separate sessions with separate cookies' keys, never one session for both.
     staff_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))

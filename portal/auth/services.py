@@ -212,7 +212,7 @@ def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int
 
 
 def start_login(
-    person: Person,
+    person: Person | None,
     municipality: Municipality,
     *,
     method: str,
@@ -221,6 +221,8 @@ def start_login(
     id_token: str = "",
 ) -> str:
     """A new login session for an authenticated person; returns its token, once. Commits."""
+    if person is None and staff_user_id is None:
+        raise ValueError("a citizen login needs the person")
     session = get_session()
     now = utcnow()
     token = secrets.token_urlsafe(32)
@@ -236,13 +238,14 @@ def start_login(
         id_token=id_token,
     )
     session.add(login)
-    person.last_login_at = now
+    if person is not None:
+        person.last_login_at = now
     audit.record(
         session,
         "staff_login" if staff_user_id else "login",
         actor_type="staff" if staff_user_id else "person",
-        actor_id=staff_user_id or person.id,
-        subject_person_id=person.id,
+        actor_id=staff_user_id or (person.id if person else None),
+        subject_person_id=person.id if person else None,
         municipality_id=municipality.id,
         method=method,
         loa=loa,

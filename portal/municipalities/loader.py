@@ -30,6 +30,7 @@ FIELDS = {
     "enabled_eservices",
     "adapters",
     "adapter_settings",
+    "staff_bankid_login",
 }
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")

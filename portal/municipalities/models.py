@@ -31,6 +31,8 @@ class Municipality(Base):
     adapters: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     # Each adapter's settings for this municipality, e.g. {"webhook": {"url": ..., "secret_env": ...}}.
     adapter_settings: Mapped[dict[str, dict[str, object]]] = mapped_column(sa.JSON, default=dict)
+    # Staff may log in with BankID mapped to their account (else only through the staff OIDC provider).
+    staff_bankid_login: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
 
 

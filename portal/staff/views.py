@@ -7,6 +7,7 @@ opens these.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import (
     Blueprint,
     Flask,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -31,10 +33,11 @@ import forms
 from forms import engine
 from portal.access import public, staff_required
 from portal.accounts.models import Person
+from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
 from portal.audit.labels import ACTION_LABELS
 from portal.audit.models import AuditEvent
-from portal.auth import bankid_flow
+from portal.auth import bankid_flow, oidc, protection
 from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
@@ -46,6 +49,7 @@ from portal.db import get_session
 from portal.files.responses import file_response
 from portal.files.storage import storage
 from portal.messaging import services as messaging
+from portal.staff import services as staff_services
 from portal.staff.forms import DecisionForm, NoteForm, StatusForm, SupplementForm
 from portal.staff.models import StaffUser
 
@@ -53,6 +57,8 @@ bp = Blueprint("staff", __name__, url_prefix="/handlaggare")
 
 ORDER_KEY = "staff_bankid_order"
 SESSION_KEY = "staff_login"
+PROVIDER_LOGOUT_KEY = "staff_provider_logout"
+log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 
 
@@ -79,16 +85,43 @@ def _order() -> Any:
 @public
 def login() -> ResponseReturnValue:
     if g.get("staff") is not None:
-        return redirect(url_for(".inbox"))
-    return render_template("staff/login.html")
+        return redirect(_home(g.staff))
+    return _login_page()
+
+
+def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
+    provider_logout = None
+    ended = auth_services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
+    if ended is not None:
+        provider = current_app.extensions["oidc_providers"].get(ended.method.removeprefix("oidc:"))
+        if provider is not None:
+            provider_logout = oidc.logout_link(provider, url_for(".login", _external=True))
+        session.pop(PROVIDER_LOGOUT_KEY, None)
+    return (
+        render_template(
+            "staff/login.html",
+            oidc_providers=oidc.providers_for("staff", g.municipality.slug),
+            bankid=g.municipality.staff_bankid_login,
+            error=error,
+            provider_logout=provider_logout,
+        ),
+        status,
+    )
+
+
+def _home(staff: StaffUser) -> str:
+    return url_for(".inbox") if staff.has_role("handlaggare") else url_for(".deliveries")
 
 
 @bp.post("/logga-in/bankid")
 @public
 def bankid_start() -> ResponseReturnValue:
     form = BankIDStartForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not g.municipality.staff_bankid_login:
         abort(400)
+    refused = protection.check_client(g.municipality.id)
+    if refused is not None:
+        return refused
     same_device = form.device.data == "same"
     result = auth_services.start_order(
         municipality=g.municipality,
@@ -124,7 +157,7 @@ def _finish(order: Any) -> str:
     token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
     session.pop(SESSION_KEY, None)
     session[SESSION_KEY] = token
-    return url_for(".inbox") if staff.has_role("handlaggare") else url_for(".deliveries")
+    return _home(staff)
 
 
 @bp.get("/logga-in/bankid")
@@ -167,12 +200,84 @@ def bankid_cancel() -> ResponseReturnValue:
     return redirect(url_for(".login"))
 
 
+# --- OpenID Connect: the municipality's identity provider ----------------------------------------------
+
+
+def _staff_provider(provider_id: str) -> oidc.Provider:
+    provider = oidc.get_provider(provider_id, "staff", g.municipality.slug)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+@bp.get("/logga-in/oidc/<provider_id>")
+@public
+def oidc_start(provider_id: str) -> ResponseReturnValue:
+    provider = _staff_provider(provider_id)
+    refused = protection.check_client(g.municipality.id)
+    if refused is not None:
+        return refused
+    try:
+        return oidc.start(provider, url_for(".oidc_callback", provider_id=provider.id, _external=True))
+    except oidc.LoginFailed as failure:
+        auth_services.login_failed(
+            g.municipality, method=f"oidc:{provider.id}", reason=failure.reason, staff=True
+        )
+        return _login_page(protection.OIDC_FAILURES[failure.reason], 503)
+
+
+@bp.get("/logga-in/oidc/<provider_id>/callback")
+@public
+def oidc_callback(provider_id: str) -> ResponseReturnValue:
+    provider = _staff_provider(provider_id)
+    method = f"oidc:{provider.id}"
+    try:
+        identity = oidc.complete(provider, require_personal_number=False)
+    except oidc.LoginFailed as failure:
+        log.warning("staff OIDC login through %s refused: %s", provider.id, failure.detail)
+        auth_services.login_failed(g.municipality, method=method, reason=failure.reason, staff=True)
+        return _login_page(
+            protection.OIDC_FAILURES[failure.reason], 200 if failure.reason == "cancelled" else 400
+        )
+    refused = protection.check_identity(f"{provider.id}:{identity.subject}", g.municipality.id)
+    if refused is not None:
+        return refused
+    staff = staff_services.staff_for_identity(provider, identity, g.municipality)
+    if staff is None:
+        auth_services.login_failed(g.municipality, method=method, reason="no_staff_account", staff=True)
+        return _login_page(
+            _(
+                "You have no staff account with a role in %(municipality)s. "
+                "Ask your administrator for access.",
+                municipality=g.municipality.name,
+            ),
+            403,
+        )
+    person = None
+    if identity.personal_number is not None:
+        person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
+    token = auth_services.start_login(
+        person,
+        g.municipality,
+        method=method,
+        loa=identity.loa,
+        staff_user_id=staff.id,
+        id_token=identity.id_token,
+    )
+    session.pop(SESSION_KEY, None)
+    session[SESSION_KEY] = token
+    return redirect(_home(staff))
+
+
 @bp.post("/logga-ut")
 @staff_required
 def logout() -> ResponseReturnValue:
     if PostForm().validate_on_submit():
-        auth_services.end_login(g.staff_login, "logout")
-        session.pop(SESSION_KEY, None)
+        login = g.staff_login
+        auth_services.end_login(login, "logout")
+        token = session.pop(SESSION_KEY, None)
+        if login.method.startswith("oidc:"):
+            session[PROVIDER_LOGOUT_KEY] = token
         flash(_("You are logged out."), "info")
         return redirect(url_for(".login"))
     return redirect(url_for(".inbox"))

@@ -1,0 +1,84 @@
+"""Staff accounts from an identity provider's claims: matching, and (where configured) provisioning."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.audit import services as audit
+from portal.auth.oidc import Identity, Provider
+from portal.db import get_session
+from portal.municipalities.models import Municipality, Unit
+from portal.staff.models import ROLES, StaffUser
+
+
+def roles_from_claims(provider: Provider, claims: dict[str, object]) -> list[str] | None:
+    """The portal roles the claims give (through the role map); None when there is no roles claim."""
+    raw = claims.get(provider.roles_claim)
+    if raw is None:
+        return None
+    values = raw.replace(",", " ").split() if isinstance(raw, str) else [str(v) for v in raw]  # type: ignore[union-attr]
+    roles = {provider.role_map.get(value, value) for value in values}
+    return sorted(role for role in roles if role in ROLES)
+
+
+def staff_for_identity(
+    provider: Provider, identity: Identity, municipality: Municipality
+) -> StaffUser | None:
+    """The active staff account of ``municipality`` this identity logs in as, or None.
+
+    Matched by the provider's subject, then by personnummer (linking the account to the subject). With
+    ``provision``, roles and unit follow the claims at every login, and a person with roles but no
+    account gets one. Without roles from the claims an unknown person gets nothing.
+    """
+    db = get_session()
+    subject = f"{provider.id}:{identity.subject}"
+    base = sa.select(StaffUser).where(StaffUser.municipality_id == municipality.id)
+    staff = db.scalar(base.where(StaffUser.subject == subject))
+    if staff is None and identity.personal_number is not None:
+        staff = db.scalar(base.where(StaffUser.personal_number == identity.personal_number.digits12))
+    roles = roles_from_claims(provider, identity.claims) if provider.provision else None
+    unit = None
+    unit_code = identity.claims.get(provider.unit_claim)
+    if provider.provision and unit_code:
+        unit = db.scalar(
+            sa.select(Unit).where(Unit.municipality_id == municipality.id, Unit.code == str(unit_code))
+        )
+    if staff is None:
+        if not roles:
+            return None
+        staff = StaffUser(
+            municipality_id=municipality.id,
+            personal_number=identity.personal_number.digits12 if identity.personal_number else None,
+            name=identity.name or identity.subject,
+            roles=[],
+        )
+        db.add(staff)
+    changes: dict[str, object] = {}
+    if staff.subject != subject:
+        staff.subject = subject
+        changes["subject"] = "linked"
+    if roles is not None and sorted(staff.roles or []) != roles:
+        changes["roles"] = roles
+        staff.roles = roles
+    if unit is not None and staff.unit_id != unit.id:
+        staff.unit = unit
+        changes["unit"] = unit.code
+    email = str(identity.claims.get("email") or "")
+    if email and provider.provision:
+        staff.email = email
+    if changes:
+        db.flush()
+        audit.record(
+            db,
+            "staff_account_from_identity_provider",
+            actor_type="system",
+            municipality_id=municipality.id,
+            object_type="staff_user",
+            object_id=str(staff.id),
+            provider=provider.id,
+            **changes,
+        )
+    if not staff.active or not staff.roles:
+        db.commit()
+        return None
+    return staff
