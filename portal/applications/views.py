@@ -14,6 +14,7 @@ from flask import (
     g,
     jsonify,
     redirect,
+    make_response,
     render_template,
     request,
     session,
@@ -34,6 +35,7 @@ from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
+from portal.auth.oidc import loa_at_least
 from portal.cases.models import Document
 from portal.db import get_session
 from portal.files.responses import file_response
@@ -81,7 +83,20 @@ def _draft_or_404(draft_id: uuid.UUID, *, editable: bool = True) -> tuple[Draft,
     eservice = _eservice_or_404(draft.eservice_id)
     if editable and draft.status != "in_progress":
         abort(404)
+    _require_loa(eservice)
     return draft, eservice
+
+
+def _loa_too_low(eservice: EService) -> bool:
+    return g.login is not None and not loa_at_least(g.login.loa, eservice.min_loa)
+
+
+def _require_loa(eservice: EService) -> None:
+    """An e-service that asks for a stronger e-ID than this login's: a page that says how to get in."""
+    if _loa_too_low(eservice):
+        audit.by_person(get_session(), "loa_too_low", object_type="eservice", object_id=eservice.id)
+        get_session().commit()
+        abort(make_response(render_template("applications/stronger_eid.html", eservice=eservice), 403))
 
 
 # --- e-services and start pages ----------------------------------------------------------------------------
@@ -107,7 +122,12 @@ def start_page(eservice_id: str) -> ResponseReturnValue:
             ),
             None,
         )
-    return render_template("applications/start.html", eservice=eservice, existing=existing)
+    return render_template(
+        "applications/start.html",
+        eservice=eservice,
+        existing=existing,
+        loa_too_low=g.person is not None and _loa_too_low(eservice),
+    )
 
 
 @bp.post("/e-tjanster/<eservice_id>/starta")
@@ -116,6 +136,7 @@ def start(eservice_id: str) -> ResponseReturnValue:
     eservice = _eservice_or_404(eservice_id)
     if not PostForm().validate_on_submit():
         abort(400)
+    _require_loa(eservice)
     draft = services.start_draft(g.person, g.municipality, eservice)
     return redirect(url_for(".tasks", draft_id=draft.id))
 
