@@ -22,6 +22,10 @@ def public(view: F) -> F:
 
 
 def citizen_required(view: F) -> F:
+    """A logged-in person. A view may name ``save_after_expiry(person, **kwargs)``: a form posted from a
+    page whose login the idle limit has just ended is saved through it before the login page, so what
+    was typed is never lost (the warning on the page needs JavaScript; this does not)."""
+
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if getattr(g, "person", None) is None:
@@ -30,6 +34,15 @@ def citizen_required(view: F) -> F:
             # Remember where the citizen was going; only a path on this site, never a full URL.
             if request.method == "GET":
                 session["next"] = request.script_root + request.full_path.rstrip("?")
+            expired = g.get("expired_login")
+            saver = getattr(wrapper, "save_after_expiry", None)
+            if (
+                request.method == "POST"
+                and expired is not None
+                and saver is not None
+                and saver(expired.person, *args, **kwargs)
+            ):
+                session["next"] = request.script_root + request.path
             return redirect(url_for("auth.login"))
         return view(*args, **kwargs)
 

@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from forms import engine
 from forms.base import Answers, EService, Step
 from portal.access import citizen_required, public
+from portal.accounts.models import Person
 from portal.applications import services
 from portal.applications.models import Draft
 from portal.audit import services as audit
@@ -275,6 +276,11 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
     if action == "later":
         flash(_("Your application is saved. You can continue where you left off from My pages."), "success")
         return redirect(url_for("home.my_pages"))
+    if action == "autosave":
+        # The page saves what is typed just before the login would run out (static/js/session.js).
+        saved = make_response("", 204)
+        saved.headers.remove("Content-Type")
+        return saved
     if action == "add" or action.startswith("remove-"):
         return _render_step(draft, eservice, current, engine.bind(current, raw), [])
     ok, form = engine.validate(current, raw)
@@ -286,6 +292,33 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
     if request.form.get("granska") == "1":
         return redirect(url_for(".check", draft_id=draft.id))
     return redirect(_next_step(eservice, draft, current))
+
+
+def _save_after_expiry(person: Person, draft_id: uuid.UUID, step_id: str) -> bool:
+    """Keep the answers a step's form posted after the idle limit ended its login (see citizen_required)."""
+    draft = services.draft_for_owner(draft_id, person, g.municipality)
+    if draft is None or draft.status != "in_progress" or not PostForm().validate_on_submit():
+        return False
+    eservice = services.eservice_for(g.municipality, draft.eservice_id)
+    current = eservice.step(step_id) if eservice is not None else None
+    if current is None or not _posts_step_fields(current):
+        return False
+    services.save_step(draft, current, engine.raw_from_request(current, request.form))
+    audit.record(
+        get_session(),
+        "draft_saved_after_logout",
+        actor_type="person",
+        actor_id=person.id,
+        subject_person_id=person.id,
+        object_type="draft",
+        object_id=str(draft.id),
+    )
+    get_session().commit()
+    flash(_("What you wrote on the page is saved. Log in again to continue."), "success")
+    return True
+
+
+save_step.save_after_expiry = _save_after_expiry  # type: ignore[attr-defined]
 
 
 @bp.get("/ansokan/<uuid:draft_id>/granska")

@@ -272,9 +272,13 @@ def login_failed(municipality: Municipality, *, method: str, reason: str, staff:
 class LoadedLogin:
     login: LoginSession | None
     ended_reason: str = ""  # "idle" or "absolute" when the token was valid but has just run out
+    # The login the idle limit has just ended: a form posted from its still-open page may be saved.
+    expired: LoginSession | None = None
 
 
-def load_login(token: str | None) -> LoadedLogin:
+def load_login(token: str | None, *, touch: bool = True) -> LoadedLogin:
+    """The login a session token belongs to, ending it when a limit has passed. ``touch`` counts the
+    request as activity (not so for the page's own background checks)."""
     if not token:
         return LoadedLogin(None)
     session = get_session()
@@ -290,12 +294,29 @@ def load_login(token: str | None) -> LoadedLogin:
         reason = "absolute"
     if reason:
         end_login(login, reason)
-        return LoadedLogin(None, reason)
+        grace = dt.timedelta(seconds=config.session_save_grace_seconds)
+        expired = login if reason == "idle" and now - login.last_seen_at < grace else None
+        return LoadedLogin(None, reason, expired)
     # One write a minute is enough to keep the idle clock, and spares a write on every request.
-    if now - login.last_seen_at > dt.timedelta(seconds=min(60, config.session_idle_seconds / 4)):
+    if touch and now - login.last_seen_at > dt.timedelta(seconds=min(60, config.session_idle_seconds / 4)):
         login.last_seen_at = now
         session.commit()
     return LoadedLogin(login)
+
+
+def seconds_left(login: LoginSession) -> int:
+    """Seconds until the idle limit (or the absolute limit, if that comes first) ends this login."""
+    config = current_app.config["PORTAL"]
+    now = utcnow()
+    idle_end = login.last_seen_at + dt.timedelta(seconds=config.session_idle_seconds)
+    absolute_end = login.authenticated_at + dt.timedelta(seconds=config.session_absolute_seconds)
+    return max(0, int((min(idle_end, absolute_end) - now).total_seconds()))
+
+
+def extend(login: LoginSession) -> None:
+    """ "Fortsätt vara inloggad": the idle clock starts again (the absolute limit stays)."""
+    login.last_seen_at = utcnow()
+    get_session().commit()
 
 
 def end_login(login: LoginSession, reason: str) -> None:

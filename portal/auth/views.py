@@ -287,6 +287,46 @@ def logged_out_at_provider() -> ResponseReturnValue:
     return redirect(url_for(".logged_out"))
 
 
+# --- session time: the page's warning before the idle limit, and "Fortsätt vara inloggad" ---------------
+BACKGROUND_HEADER = "X-Portal-Background"
+
+
+def is_background_request() -> bool:
+    """The page's own checks and saves (static/js/session.js) are not activity: they never extend."""
+    return request.headers.get(BACKGROUND_HEADER) == "1"
+
+
+def _current_login() -> tuple[str, object] | None:
+    """The login of this request's area: staff pages' staff login, else the citizen's."""
+    if request.args.get("area") == "staff" or request.form.get("area") == "staff":
+        return ("staff", g.get("staff_login")) if g.get("staff_login") is not None else None
+    return ("citizen", g.login) if g.get("login") is not None else None
+
+
+@bp.get("/session/status")
+@public
+def session_status() -> ResponseReturnValue:
+    current = _current_login()
+    if current is None:
+        return jsonify(state="ended")
+    return jsonify(state="active", remaining=services.seconds_left(current[1]))  # type: ignore[arg-type]
+
+
+@bp.post("/session/forlang")
+@public
+def session_extend() -> ResponseReturnValue:
+    current = _current_login()
+    if not PostForm().validate_on_submit() or current is None:
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(state="ended"), 401
+        return redirect(url_for("staff.login" if request.form.get("area") == "staff" else ".login"))
+    services.extend(current[1])  # type: ignore[arg-type]
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(state="active", remaining=services.seconds_left(current[1]))  # type: ignore[arg-type]
+    # Without JavaScript (the form itself): back to the page it was on.
+    return redirect(safe_next(request.form.get("next"), url_for("home.my_pages")))
+
+
 def init_app(app) -> None:  # type: ignore[no-untyped-def]
     app.register_blueprint(bp)
 
@@ -298,11 +338,12 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         token = session.get("login")
         if not token:
             return
-        loaded = services.load_login(token)
+        loaded = services.load_login(token, touch=not is_background_request())
         if loaded.login is not None and loaded.login.staff_user_id is not None:
             loaded = services.LoadedLogin(None)  # a staff login never opens citizen pages
         if loaded.login is None:
             session.pop("login", None)
+            g.expired_login = loaded.expired
             if loaded.ended_reason:
                 flash(str(END_REASONS[loaded.ended_reason]), "info")
             return

@@ -697,7 +697,7 @@ def init_app(app: Flask) -> None:
         token = session.get(SESSION_KEY)
         if not token:
             return
-        loaded = auth_services.load_login(token)
+        loaded = auth_services.load_login(token, touch=request.headers.get("X-Portal-Background") != "1")
         login = loaded.login
         if login is None or login.staff_user_id is None:
             session.pop(SESSION_KEY, None)
