@@ -143,8 +143,22 @@ def serve(with_simulator: bool | None) -> None:
                 ]
             )
         )
+    portal_env = dict(os.environ)
+    if config.demo and not config.is_production and not config.oidc_demo:
+        # The demo OpenID provider, when Node and the npm packages are there (`make run` installs them).
+        from portal.demo import oidc as demo_oidc
+
+        oidc_port = int(config.oidc_demo_url.rsplit(":", 1)[1].strip("/"))
+        config_path = PROJECT_ROOT / "instance" / "oidc-demo-provider.json"
+        demo_oidc.write_config(config_path, oidc_port, port)
+        node_command = demo_oidc.command(config_path)
+        if node_command is None:
+            click.echo("Node or node_modules/oidc-provider missing: no demo OIDC login (`make node-deps`)")
+        else:
+            children.append(subprocess.Popen(node_command, cwd=PROJECT_ROOT))  # noqa: S603
+            portal_env["PORTAL_OIDC_DEMO"] = "true"
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "wsgi:app"]
-    children.append(subprocess.Popen(gunicorn, cwd=PROJECT_ROOT))  # noqa: S603
+    children.append(subprocess.Popen(gunicorn, cwd=PROJECT_ROOT, env=portal_env))  # noqa: S603
     # The outbox worker: hands applications to the case system and sends e-mail, outside web requests.
     children.append(subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"]))
     click.echo(f"Medborgarvy: http://127.0.0.1:{port}/  (Ctrl-C stops)")

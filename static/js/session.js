@@ -94,7 +94,8 @@
     data.set("action", "autosave");
     data.delete("file");
     saved = true;
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: background })
+    // getAttribute: the form has buttons named "action", which shadow form.action.
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: background })
       .finally(function () { later(secondsLeft() * 1000 + 1500, check); });
   }
 
@@ -106,7 +107,7 @@
 
   extendForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    fetch(extendForm.action, {
+    fetch(extendForm.getAttribute("action"), {
       method: "POST",
       body: new FormData(extendForm),
       credentials: "same-origin",

@@ -91,9 +91,9 @@ def _gunicorn_options() -> list[str]:
     return ["--no-control-socket"]
 
 
-def _start_gunicorn(env: dict[str, str], log_dir: Path) -> LivePortal | None:
-    """Serve on a free port; None if the port was taken between choosing and binding it."""
-    port = _free_port()
+def _start_gunicorn(env: dict[str, str], log_dir: Path, port: int | None = None) -> LivePortal | None:
+    """Serve on ``port`` (a free one by default); None if the port was taken between choosing and binding it."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**env, "PORT": str(port), "HOST": "127.0.0.1", "PORTAL_BASE_URL": url}
     log_path = log_dir / f"gunicorn-{port}.log"
@@ -132,11 +132,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def live_portal(bankid_simulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
-    """The portal under gunicorn on a migrated SQLite database with the demo data, using the simulator."""
-    workdir = tmp_path_factory.mktemp("live-portal")
-    env = _portal_env(bankid_simulator, workdir / "portal.db")
+def launch_portal(
+    simulator: Any, workdir: Path, *, port: int | None = None, **settings: str
+) -> Iterator[LivePortal]:
+    """A portal under gunicorn on a new migrated SQLite database with the demo data, using the simulator;
+    ``settings`` are extra PORTAL_* variables (e.g. PORTAL_SESSION_IDLE_SECONDS="30")."""
+    env = {**_portal_env(simulator, workdir / "portal.db"), **settings}
     for command in (("db", "upgrade"), ("seed-demo",)):
         done = subprocess.run(
             _portal_command(*command), cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -144,16 +145,22 @@ def live_portal(bankid_simulator: Any, tmp_path_factory: pytest.TempPathFactory)
         if done.returncode:
             raise RuntimeError(f"portal {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
     portal = None
-    for _attempt in range(3):
-        portal = _start_gunicorn(env, workdir)
+    for _attempt in range(1 if port else 3):
+        portal = _start_gunicorn(env, workdir, port)
         if portal is not None:
             break
     if portal is None:
-        raise RuntimeError("no free port for the portal after three attempts")
+        raise RuntimeError("no free port for the portal")
     try:
         yield portal
     finally:
         _stop(portal.process)
+
+
+@pytest.fixture(scope="session")
+def live_portal(bankid_simulator: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
+    """The portal under gunicorn on a migrated SQLite database with the demo data, using the simulator."""
+    yield from launch_portal(bankid_simulator, tmp_path_factory.mktemp("live-portal"))
 
 
 @pytest.fixture(scope="session")
