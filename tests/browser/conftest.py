@@ -92,7 +92,7 @@ def _gunicorn_options() -> list[str]:
 
 
 def _start_gunicorn(env: dict[str, str], log_dir: Path, port: int | None = None) -> LivePortal | None:
-    """Serve on ``port`` (a free one by default); None if the port was taken between choosing and binding it."""
+    """Serve on ``port`` (default: a free one); None if the port was taken before gunicorn bound it."""
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**env, "PORT": str(port), "HOST": "127.0.0.1", "PORTAL_BASE_URL": url}

@@ -84,7 +84,8 @@ def test_a_half_filled_form_survives_the_warning_and_the_end_of_the_login(new_co
     warning.get_by_role("button", name="Fortsätt vara inloggad").click()
     expect(warning).to_be_hidden()
     remaining = page.evaluate(
-        "() => fetch('/session/status?area=citizen', {headers: {'X-Portal-Background': '1'}}).then(r => r.json())"
+        "() => fetch('/session/status?area=citizen', {headers: {'X-Portal-Background': '1'}})"
+        ".then(r => r.json())"
     )
     assert remaining["state"] == "active" and remaining["remaining"] >= IDLE - 3
     expect(text).to_have_value("Jag behöver hjälp med att duscha och handla")
