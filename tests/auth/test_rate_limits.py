@@ -63,6 +63,7 @@ def limited_app(request: pytest.FixtureRequest, migrated_app: Flask) -> Iterator
 def _client(app: Flask) -> FlaskClient:
     # Each test its own address, so counters in Redis (which outlive a test) never meet.
     client = app.test_client()
+    client.set_cookie("portal_locale", "en")
     client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.9"
     return client
 

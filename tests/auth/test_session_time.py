@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,6 +15,11 @@ from portal.auth.models import LoginSession
 from portal.db import get_session
 from tests.auth.login_helpers import TOLVAN, log_in
 from tests.helpers import csrf_from, page_csrf
+
+
+@pytest.fixture(autouse=True)
+def _english(client: FlaskClient) -> None:
+    client.set_cookie("portal_locale", "en")
 
 
 def _login_row(app: Flask) -> LoginSession:

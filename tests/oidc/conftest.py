@@ -36,5 +36,12 @@ def oidc_app(oidc_base_app: Flask) -> Iterator[Flask]:
 
 @pytest.fixture
 def oidc_client(oidc_app: Flask) -> FlaskClient:
-    oidc_app.test_client_class = CheckingClient
-    return oidc_app.test_client()
+    return english_client(oidc_app)
+
+
+def english_client(app: Flask) -> FlaskClient:
+    """A checking test client that reads the portal in English (the tests assert on the msgids)."""
+    app.test_client_class = CheckingClient
+    client = app.test_client()
+    client.set_cookie("portal_locale", "en")
+    return client

@@ -13,6 +13,7 @@ from portal.audit.models import AuditEvent
 from portal.auth.models import LoginSession
 from portal.db import get_session
 from tests.fixtures.oidc_provider import OIDCProvider
+from tests.oidc.conftest import english_client
 
 
 def _start(client: FlaskClient, prefix: str = "") -> str:
@@ -97,7 +98,7 @@ def test_a_replayed_code_gives_no_second_session(
     assert again.status_code == 400
     # An attacker's browser with a login of its own and the stolen code: the provider refuses the code
     # (used, and bound to the victim's PKCE verifier).
-    attacker = oidc_app.test_client()
+    attacker = english_client(oidc_app)
     own_state = parse_qs(urlsplit(_start(attacker)).query)["state"][0]
     code = parse_qs(urlsplit(callback).query)["code"][0]
     stolen = attacker.get(f"/logga-in/oidc/test/callback?code={code}&state={own_state}")
@@ -132,15 +133,14 @@ def test_an_invalid_signature_gives_a_message_and_no_session(
     import dataclasses
 
     from portal import create_app
-    from tests.conftest import CheckingClient, rolled_back
+    from tests.conftest import rolled_back
 
     # A new app, so no key set is cached; the provider now publishes a key that did not sign the token.
     app = create_app(
         dataclasses.replace(migrated_app.config["PORTAL"], oidc_providers=oidc_provider.settings())
     )
     for current in rolled_back(app):
-        current.test_client_class = CheckingClient
-        client = current.test_client()
+        client = english_client(current)
         oidc_provider.control("jwks-mismatch")
         try:
             response = _callback(client, oidc_provider.login(_start(client), "tolvan"))
