@@ -50,7 +50,7 @@ from integrations import registry
 from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
 
 # The topics a case system takes unless the settings say otherwise; notifications only when named.
-DEFAULT_TOPICS = frozenset({"application.submitted", "provider.chosen"})
+DEFAULT_TOPICS = frozenset({"application.submitted"})
 ATTACHMENTS_KEY = "attachments_content"
 MAX_NAME_BYTES = 200
 _SAFE_KEY_CHARS = re.compile(r"[A-Za-z0-9-]")

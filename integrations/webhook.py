@@ -69,7 +69,7 @@ TIMESTAMP_HEADER = "X-Medborgarvy-Timestamp"
 SIGNATURE_PREFIX = "sha256="
 # The topics a case system takes unless the settings say otherwise. Notifications carry e-mail addresses
 # and telephone numbers, so a webhook receives them only when its settings name them.
-DEFAULT_TOPICS = frozenset({"application.submitted", "provider.chosen"})
+DEFAULT_TOPICS = frozenset({"application.submitted"})
 MIN_SECRET_LENGTH = 16
 # Statuses that mean "not now": request timeout, too early, too many requests; and every 5xx.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
