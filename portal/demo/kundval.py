@@ -1,6 +1,8 @@
-"""Demo data for kundval: four hemtjänst providers in Exempelstad (one the ickevalsalternativ), the utförare
-staff of two of them, and a granted hemtjänst case for Britt Lindqvist served by the ickevalsalternativ, so
-a tester can compare, change provider and see the utförare side right after `make run`.
+"""Demo data for kundval: four hemtjänst providers in Exempelstad (one the ickevalsalternativ) and the
+utförare staff of two of them (``seed_kundval``, part of every demo seed); and, for `portal seed-demo` only,
+a granted hemtjänst case for Britt Lindqvist served by the ickevalsalternativ (``seed_granted_case``), so a
+tester can compare, change provider and see the utförare side right after `make run`. The test database
+gets no case of its own: tests that need it call ``seed_granted_case``.
 
 The quality figures are made up and say so in their source. Idempotent: what exists is left as it is.
 """
@@ -151,19 +153,22 @@ def seed_kundval(session: Session) -> bool:
         elif account.provider_id is None:
             account.provider_id = providers[staff.provider].id
             created = True
-    return _granted_case(session, municipality, providers["212000-0001"]) or created
+    return created
 
 
-def _granted_case(session: Session, municipality: Municipality, default: Provider) -> bool:
-    """Britt Lindqvist's hemtjänst, granted in a decision, served by the ickevalsalternativ."""
+def seed_granted_case(session: Session) -> bool:
+    """Britt Lindqvist's hemtjänst, granted in a decision, served by the ickevalsalternativ; once. The caller
+    commits."""
     import forms
     from portal.cases import services as cases
     from portal.cases.models import Case, Decision, Document
     from portal.db import utcnow
     from portal.files.storage import storage
 
+    municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "exempelstad"))
+    default = session.scalar(sa.select(Provider).where(Provider.organisation_number == "212000-0001"))
     britt = session.scalar(sa.select(Person).where(Person.personal_number == BRITT))
-    if britt is None:
+    if municipality is None or default is None or britt is None:
         return False
     exists = session.scalar(
         sa.select(Case.id).where(

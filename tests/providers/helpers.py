@@ -55,8 +55,14 @@ def provider_id(app, organisation_number: str) -> int:
 
 
 def britt_case(app) -> Case:  # type: ignore[no-untyped-def]
+    """Britt's granted hemtjänst as `portal seed-demo` creates it (served by the ickevalsalternativ)."""
+    from portal.demo.kundval import seed_granted_case
+
     with app.app_context():
-        return get_session().scalar(
+        session = get_session()
+        if seed_granted_case(session):
+            session.commit()
+        return session.scalar(
             sa.select(Case)
             .join(Person, Person.id == Case.subject_id)
             .where(Person.personal_number == BRITT, Case.eservice_id == "hemtjanst")

@@ -95,6 +95,7 @@ def test_compare_asks_for_two_or_three_and_keeps_the_ticks(app, bankid_simulator
 
 
 def test_profile_shows_quality_with_source_and_contact(app, bankid_simulator):
+    britt_case(app)
     client = citizen(app, bankid_simulator)
     page = client.get(f"/kundval/hemtjanst/utforare/{provider_id(app, VARDAG)}").text
     assert "<h1>Vardagshjälpen ekonomisk förening</h1>" in page
@@ -302,3 +303,27 @@ def test_catalogue_queries_do_not_grow_with_providers(app, bankid_simulator, cou
         session.commit()
     assert (queries("/kundval/hemtjanst"), queries("/kundval/hemtjanst?omrade=Norra")) == few
     assert len(card_titles(client.get("/kundval/hemtjanst").text)) == 34
+
+
+def test_the_demo_seed_is_idempotent(app):
+    from portal.demo.kundval import seed_granted_case, seed_kundval
+    from portal.demo.seed import seed
+    from portal.staff.models import StaffUser
+
+    britt_case(app)
+    with app.app_context():
+        session = get_session()
+
+        def counts() -> tuple[int, ...]:
+            return tuple(
+                session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (Provider, ProviderChoice, StaffUser, CaseEvent)
+            )
+
+        before = counts()
+        assert before[0] == 4
+        assert seed() is False
+        assert seed_kundval(session) is False
+        assert seed_granted_case(session) is False
+        session.commit()
+        assert counts() == before

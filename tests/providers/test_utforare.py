@@ -266,8 +266,8 @@ def test_utforare_case_list_queries_do_not_grow_with_cases(app, bankid_simulator
         assert ulla.get("/handlaggare/utforare/").status_code == 200
         return count_queries.count
 
-    few = queries()
     case = britt_case(app)
+    few = queries()
     kommunal = provider_id(app, "212000-0001")
     with app.app_context():
         session = get_session()

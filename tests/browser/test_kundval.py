@@ -1,0 +1,175 @@
+"""Kundval in the browser (issue 7's done-when): a citizen compares three utförare, chooses one, and that
+provider's staff can read and answer the utförare thread while the previous provider cannot. axe-core
+(WCAG 2.1 A/AA) audits every page on the way, citizen's and staff's; the comparison fits a 320 px phone.
+
+The pages are visited in English: the Swedish of the new texts arrives with the catalogue merge, and the
+English msgids are what this branch can assert.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from portal.providers.services import today
+from tests.browser.helpers import (
+    NewContext,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    pending_order_ref,
+)
+
+pytestmark = pytest.mark.browser
+
+BRITT = ("194101090993", "Britt Lindqvist")  # granted hemtjänst in the demo, served by the kommunal one
+SAMIR = ("198511063136", "Samir Stjärna")  # utförare, Omsorg Stjärnan AB
+ULLA = ("197803224240", "Ulla Utförare")  # utförare, Exempelstads kommunala hemtjänst (the previous one)
+KOMMUNAL = "Exempelstads kommunala hemtjänst"
+STJARNAN = "Omsorg Stjärnan AB"
+TRYGGA = "Trygga Händer Hemtjänst AB"
+QUESTION = "Hej! Kan ni hjälpa mig att handla på torsdagar i stället för onsdagar?"
+ANSWER = "Hej Britt! Ja, vi kommer på torsdagar från nästa vecka. Hälsningar Samir"
+
+
+def english(new_context: NewContext, portal_url: str, **options: Any) -> BrowserContext:
+    context = new_context(locale="en-GB", **options)
+    context.add_cookies([{"name": "portal_locale", "value": "en", "url": portal_url}])
+    return context
+
+
+def heading(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_role("heading", level=1)
+
+
+def bankid_login(page: Page, simulator: Any, person: tuple[str, str], start: str) -> None:
+    page.goto(start)
+    assert_accessible(page)
+    page.get_by_role("button", name="Mobile BankID on another device").click()
+    expect(page.locator("#bankid-qr")).to_be_visible()
+    assert_accessible(page)
+    simulator.approve(pending_order_ref(simulator), person[0], name=person[1])
+
+
+def test_citizen_compares_three_chooses_one_and_only_that_utforare_answers(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any
+) -> None:
+    citizen = english(new_context, portal_url).new_page()
+    bankid_login(citizen, bankid_simulator, BRITT, "/logga-in")
+    expect(citizen).to_have_url(re.compile(r"/mina-sidor$"))
+    expect(heading(citizen)).to_have_text("Welcome, Britt Lindqvist")
+    assert_accessible(citizen)
+
+    # Mina sidor → kundval → the catalogue.
+    citizen.get_by_role("link", name="Look at and compare utförare").click()
+    expect(heading(citizen)).to_have_text("Choose your utförare (kundval)")
+    assert_accessible(citizen)
+    citizen.get_by_role("link", name=re.compile("^Utförare of ")).first.click()
+    expect(heading(citizen)).to_contain_text("Utförare of")
+    expect(citizen.locator("#default-heading")).to_have_text("If you do not want to choose")
+    assert_accessible(citizen)
+
+    # A filter narrows the list (GET form), and "Show all" brings every provider back.
+    citizen.get_by_label("Language the staff speak").select_option("Persiska")
+    citizen.get_by_role("button", name="Show utförare").click()
+    expect(citizen.locator("main .card__title")).to_have_text([STJARNAN])
+    assert_accessible(citizen)
+    citizen.get_by_role("link", name="Show all", exact=True).click()
+    expect(citizen.locator("main .card__title")).to_have_count(4)
+
+    # Ticking only one asks for two or three.
+    citizen.get_by_label(f"Compare {STJARNAN}").check()
+    citizen.get_by_role("button", name="Compare the utförare you ticked").click()
+    expect(citizen.locator(".error-summary")).to_contain_text("Choose two or three utförare to compare.")
+    expect(citizen.get_by_label(f"Compare {STJARNAN}")).to_be_checked()
+    assert_accessible(citizen)
+    for name in (KOMMUNAL, TRYGGA):
+        citizen.get_by_label(f"Compare {name}").check()
+    citizen.get_by_role("button", name="Compare the utförare you ticked").click()
+    expect(heading(citizen)).to_have_text("Compare utförare")
+    table = citizen.locator("table.table--compare")
+    expect(table.locator("thead th[scope=col]")).to_have_text([KOMMUNAL, STJARNAN, TRYGGA])
+    expect(table.locator("tbody th[scope=row]").first).to_be_visible()
+    assert_accessible(citizen)
+
+    # On a phone the comparison is readable without sideways scrolling.
+    phone = english(new_context, portal_url, viewport={"width": 320, "height": 640}).new_page()
+    phone.context.add_cookies(citizen.context.cookies())
+    phone.goto(citizen.url)
+    expect(heading(phone)).to_have_text("Compare utförare")
+    assert_no_horizontal_scroll(phone, 320)
+    assert_accessible(phone)
+    phone.context.close()
+
+    # Choose Omsorg Stjärnan from the comparison; a past day is refused and what was typed stays.
+    citizen.get_by_role("link", name=f"Choose {STJARNAN}").click()
+    expect(heading(citizen)).to_have_text(re.compile("^Choose utförare for your "))
+    expect(citizen.get_by_role("radio", name=STJARNAN)).to_be_checked()
+    assert_accessible(citizen)
+    day = citizen.get_by_label("From which day? (year-month-day)")
+    day.fill("2020-01-01")
+    citizen.get_by_role("button", name="Continue").click()
+    expect(citizen.locator(".error-summary")).to_contain_text("The day cannot be in the past")
+    expect(day).to_have_value("2020-01-01")
+    expect(citizen.get_by_role("radio", name=STJARNAN)).to_be_checked()
+    assert_accessible(citizen)
+    day.fill(today().isoformat())
+    citizen.get_by_role("button", name="Continue").click()
+    expect(heading(citizen)).to_have_text("Check your choice")
+    expect(citizen.locator("main")).to_contain_text(f"Utförare until then{KOMMUNAL}")
+    assert_accessible(citizen)
+    citizen.get_by_role("button", name="Confirm the choice").click()
+    expect(heading(citizen)).to_have_text("Your choice is saved")
+    assert_accessible(citizen)
+
+    # The case: the new utförare, the timeline, and a thread with it.
+    citizen.get_by_role("link", name="Go to the case").click()
+    expect(citizen.locator("#kundval-heading")).to_be_visible()
+    expect(citizen.locator("main")).to_contain_text(f"{STJARNAN} helps you since")
+    expect(citizen.locator("#utforare-messages")).to_have_text(f"Messages with the utförare {STJARNAN}")
+    assert_accessible(citizen)
+    citizen.get_by_label("Your message to the utförare").fill(QUESTION)
+    citizen.get_by_role("button", name="Send the message to the utförare").click()
+    expect(citizen.get_by_role("status").first).to_contain_text("Your message is sent to the utförare.")
+    expect(citizen.locator("main")).to_contain_text(QUESTION)
+    assert_accessible(citizen)
+    case_url = citizen.url.split("#")[0]
+    case_id = re.search(r"/arenden/([0-9a-f-]{36})", case_url).group(1)
+
+    # Samir of Omsorg Stjärnan logs in, lands on his clients, reads and answers.
+    samir = english(new_context, portal_url).new_page()
+    bankid_login(samir, bankid_simulator, SAMIR, "/handlaggare/logga-in")
+    expect(samir).to_have_url(re.compile(r"/handlaggare/utforare/$"))
+    expect(heading(samir)).to_have_text("Your clients")
+    assert_accessible(samir)
+    samir.get_by_role("row").filter(has_text="Britt Lindqvist").get_by_role("link").click()
+    expect(samir.locator("main")).to_contain_text(QUESTION)
+    expect(samir.locator("main")).not_to_contain_text("Du behöver hjälp med städning")  # the decision's text
+    assert_accessible(samir)
+    samir.get_by_label("Write to Britt Lindqvist").fill(ANSWER)
+    samir.get_by_role("button", name="Send the message").click()
+    expect(samir.get_by_role("status").first).to_contain_text("The message is sent.")
+    expect(samir.locator("main")).to_contain_text(ANSWER)
+    assert_accessible(samir)
+
+    # Ulla of the previous provider no longer has the case: not in her list, and its page is not found.
+    ulla = english(new_context, portal_url).new_page()
+    bankid_login(ulla, bankid_simulator, ULLA, "/handlaggare/logga-in")
+    expect(heading(ulla)).to_have_text("Your clients")
+    expect(ulla.locator("main")).not_to_contain_text("Britt Lindqvist")
+    assert_accessible(ulla)
+    response = ulla.goto(f"/handlaggare/utforare/arenden/{case_id}")
+    assert response is not None and response.status == 404
+    expect(ulla.locator("main")).not_to_contain_text(QUESTION)
+    assert_accessible(ulla)
+    response = ulla.goto(f"/handlaggare/arenden/{case_id}")
+    assert response is not None and response.status == 404
+
+    # Britt reads the answer, with the provider's name on it.
+    citizen.goto(case_url)
+    message = citizen.locator("li.message").filter(has_text=ANSWER)
+    expect(message).to_contain_text(STJARNAN)
+    expect(message.locator(".tag--new")).to_have_text("New")
+    assert_accessible(citizen)
