@@ -160,6 +160,16 @@ def _render_choose(case: Case, form: ChooseProviderForm, status: int = 200) -> R
     session = get_session()
     providers = services.catalogue(session, g.municipality.id, case.eservice_id)
     form.provider.choices = [(str(p.id), p.name) for p in providers]
+    current, pending = services.current_choice(session, case.id), services.pending_choice(session, case.id)
+    audit.by_person(
+        session,
+        "case_read",
+        subject_person_id=case.subject_id,
+        object_type="case",
+        object_id=str(case.id),
+        page="provider_choice",
+    )
+    session.commit()
     return render_template(
         "providers/choose.html",
         case=case,
@@ -167,8 +177,8 @@ def _render_choose(case: Case, form: ChooseProviderForm, status: int = 200) -> R
         providers=providers,
         errors=_errors(form),
         title=forms.titles().get(case.eservice_id, case.eservice_id),
-        current=services.current_choice(session, case.id),
-        pending=services.pending_choice(session, case.id),
+        current=current,
+        pending=pending,
         default=services.default_provider(providers, case.eservice_id),
     ), status
 
@@ -241,6 +251,15 @@ def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
         audit.by_person(session, "access_denied", object_type="provider_choice", object_id=str(choice_id))
         session.commit()
         abort(404)
+    audit.by_person(
+        session,
+        "case_read",
+        subject_person_id=case.subject_id,
+        object_type="case",
+        object_id=str(case.id),
+        page="provider_choice_receipt",
+    )
+    session.commit()
     return render_template(
         "providers/receipt.html",
         case=case,
