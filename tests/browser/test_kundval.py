@@ -12,12 +12,13 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from portal.providers.services import today
 from tests.browser.helpers import (
     NewContext,
     assert_accessible,
+    assert_accessible_without_javascript,
     assert_no_horizontal_scroll,
     pending_order_ref,
 )
@@ -26,7 +27,12 @@ pytestmark = pytest.mark.browser
 
 BRITT = ("194101090993", "Britt Lindqvist")  # granted hemtjänst in the demo, served by the kommunal one
 SAMIR = ("198511063136", "Samir Stjärna")  # utförare, Omsorg Stjärnan AB
-ULLA = ("197803224240", "Ulla Utförare")  # utförare, Exempelstads kommunala hemtjänst (the previous one)
+ULLA = ("197803224240", "Ulla Utförare")
+ADA = ("195502141236", "Ada Administratör")  # administrator, Exempelstad
+OMAR = (
+    "198009142210",
+    "Omar Omsorg",
+)  # handläggare, äldreomsorg  # utförare, Exempelstads kommunala hemtjänst (the previous one)
 KOMMUNAL = "Exempelstads kommunala hemtjänst"
 STJARNAN = "Omsorg Stjärnan AB"
 TRYGGA = "Trygga Händer Hemtjänst AB"
@@ -173,3 +179,87 @@ def test_citizen_compares_three_chooses_one_and_only_that_utforare_answers(
     expect(message).to_contain_text(STJARNAN)
     expect(message.locator(".tag--new")).to_have_text("New")
     assert_accessible(citizen)
+
+
+def test_kundval_works_without_javascript(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any, browser: Browser
+) -> None:
+    """The catalogue's filter and the comparison are plain forms: they work with JavaScript off."""
+    setup = english(new_context, portal_url).new_page()
+    bankid_login(setup, bankid_simulator, BRITT, "/logga-in")
+    expect(setup).to_have_url(re.compile(r"/mina-sidor$"))
+    page = english(new_context, portal_url, java_script_enabled=False).new_page()
+    page.context.add_cookies(setup.context.cookies())
+    page.goto("/kundval")
+    expect(heading(page)).to_have_text("Choose your utförare (kundval)")
+    assert_accessible_without_javascript(page, browser)
+    page.get_by_role("link", name=re.compile("^Utförare of ")).first.click()
+    page.get_by_label("Area where you live").select_option("Östra")
+    page.get_by_role("button", name="Show utförare").click()
+    expect(page.locator("main .card__title")).to_have_text([KOMMUNAL, "Vardagshjälpen ekonomisk förening"])
+    assert_accessible_without_javascript(page, browser)
+    page.get_by_role("link", name="Vardagshjälpen ekonomisk förening").click()
+    expect(heading(page)).to_have_text("Vardagshjälpen ekonomisk förening")
+    expect(page.get_by_role("table")).to_contain_text("Exempelstads uppföljning (demo), 2025")
+    assert_accessible_without_javascript(page, browser)
+    page.go_back()
+    page.get_by_label(f"Compare {KOMMUNAL}").check()
+    page.get_by_label("Compare Vardagshjälpen ekonomisk förening").check()
+    page.get_by_role("button", name="Compare the utförare you ticked").click()
+    expect(heading(page)).to_have_text("Compare utförare")
+    expect(page.locator("thead th[scope=col]")).to_have_count(2)
+    assert_accessible_without_javascript(page, browser)
+
+
+def test_an_administrator_keeps_the_catalogue(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any
+) -> None:
+    ada = english(new_context, portal_url).new_page()
+    bankid_login(ada, bankid_simulator, ADA, "/handlaggare/logga-in")
+    ada.get_by_role("link", name="Utförare catalogue").click()
+    expect(heading(ada)).to_have_text("Utförare in the kundval catalogue")
+    assert_accessible(ada)
+    ada.get_by_role("link", name="Add an utförare").click()
+    expect(heading(ada)).to_have_text("Add an utförare")
+    assert_accessible(ada)
+    ada.get_by_label("Name", exact=True).fill("Solrosen Omsorg AB")
+    ada.get_by_label("Organisation number").fill("12")
+    ada.get_by_role("button", name="Save").click()
+    summary = ada.locator(".error-summary")
+    expect(summary).to_contain_text("Enter the organisation number as ten digits")
+    expect(summary).to_contain_text("Choose at least one service")
+    expect(ada.get_by_label("Name", exact=True)).to_have_value("Solrosen Omsorg AB")
+    assert_accessible(ada)
+    ada.get_by_label("Organisation number").fill("556700-9876")
+    services = ada.locator("fieldset").filter(has_text="Services it provides")
+    services.get_by_label("Apply for home help").check()
+    ada.get_by_label("Areas served").fill("Centrum")
+    ada.get_by_label("Languages spoken").fill("Svenska\nTigrinja")
+    ada.get_by_label("Quality indicators").fill(
+        "Nöjda med hemtjänsten som helhet; 92 %; Socialstyrelsens brukarundersökning (demo); 2025"
+    )
+    ada.get_by_role("button", name="Save").click()
+    expect(ada.get_by_role("status").first).to_contain_text("The provider Solrosen Omsorg AB is added.")
+    row = ada.get_by_role("row").filter(has_text="Solrosen Omsorg AB")
+    row.get_by_role("button", name=re.compile("^Deactivate")).click()
+    expect(ada.get_by_role("status").first).to_contain_text(
+        "Solrosen Omsorg AB is no longer shown to citizens."
+    )
+    expect(ada.get_by_role("row").filter(has_text="Solrosen Omsorg AB")).to_contain_text("No, deactivated")
+    assert_accessible(ada)
+    ada.get_by_role("link", name="Solrosen Omsorg AB").click()
+    expect(heading(ada)).to_have_text("Change Solrosen Omsorg AB")
+    expect(ada.get_by_label("Languages spoken")).to_have_value("Svenska\nTigrinja")
+    assert_accessible(ada)
+
+
+def test_the_handlaggare_case_page_of_a_kundval_case_is_accessible(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any
+) -> None:
+    omar = english(new_context, portal_url).new_page()
+    bankid_login(omar, bankid_simulator, OMAR, "/handlaggare/logga-in")
+    expect(heading(omar)).to_have_text("Cases of your unit")
+    omar.goto("/handlaggare/?visa=all")
+    omar.get_by_role("row").filter(has_text="Britt Lindqvist").get_by_role("link").first.click()
+    expect(omar.locator("#messages")).to_have_text("Messages with the applicant")
+    assert_accessible(omar)
