@@ -300,3 +300,12 @@ def test_utforare_case_list_queries_do_not_grow_with_cases(app, bankid_simulator
         session.commit()
     assert queries() == few
     assert ulla.get("/handlaggare/utforare/").text.count("UTF-") == 20  # each case once, however many choices
+
+
+def test_the_citizen_sees_that_the_utforare_read_the_case(app, bankid_simulator):
+    case = britt_case(app)
+    ulla = staff(app, bankid_simulator, ULLA)
+    assert ulla.get(f"/handlaggare/utforare/arenden/{case.id}").status_code == 200
+    britt = citizen(app, bankid_simulator)
+    page = britt.get("/mina-sidor/vem-har-last").text
+    assert re.search(r"<td>Utförare</td>", page)
