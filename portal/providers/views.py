@@ -127,6 +127,7 @@ def compare(service: str) -> ResponseReturnValue:
     for value in request.args.getlist("utforare"):
         if value.isdigit() and int(value) not in ids:
             ids.append(int(value))
+    ids = ids[: services.COMPARE_MAX + 1]  # more than can be compared is refused below, without looking up
     providers = [
         p
         for p in (services.find_provider(session, g.municipality.id, service, i) for i in ids)
