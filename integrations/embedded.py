@@ -15,9 +15,10 @@ class EmbeddedAdapter:
     id = "embedded"
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:
-        if delivery.topic != "application.submitted":
+        # An application, or the citizen's choice of utförare (kundval) for a granted insats.
+        if delivery.topic not in ("application.submitted", "provider.chosen"):
             raise PermanentError(f"the embedded case system does not take {delivery.topic}")
         case_number = delivery.payload.get("case_number")
         if not isinstance(case_number, str):
-            raise PermanentError("application without a case number")
+            raise PermanentError(f"{delivery.topic} without a case number")
         return DeliveryResult(external_ref=case_number)

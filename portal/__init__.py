@@ -55,6 +55,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
     from portal.municipalities import services as municipalities
+    from portal.providers import views as providers_views
     from portal.staff import views as staff_views
 
     portal_logging.configure()
@@ -90,6 +91,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(applications_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
+    providers_views.init_app(app)
     errors.init_app(app)
 
     @app.context_processor

@@ -79,6 +79,13 @@ def seed_demo() -> None:
     if not current_app.config["PORTAL"].demo:
         raise click.ClickException("PORTAL_DEMO is off: no demo data in this installation")
     created = seed()
+    # An example case to try kundval with (not in the tests' database, whose tests count their own cases).
+    from portal.db import get_session
+    from portal.demo.kundval import seed_granted_case
+
+    if seed_granted_case(get_session()):
+        get_session().commit()
+        created = True
     click.echo("demo data created" if created else "demo data already present")
 
 

@@ -80,8 +80,15 @@ def show(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 def _render_case(
-    case_id: uuid.UUID, *, unsent: str = "", message_error: str = "", status: int = 200
+    case_id: uuid.UUID,
+    *,
+    unsent: str = "",
+    message_error: str = "",
+    audience: str = "handlaggare",
+    status: int = 200,
 ) -> ResponseReturnValue:
+    from portal.providers import services as providers
+
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
     if case is None:
@@ -109,11 +116,19 @@ def _render_case(
     # Showing the decision on this page is opening it: the read receipt staff see.
     cases_services.mark_decisions_read(session, case, g.person.id)
     conversation = messaging.thread(session, case)
-    unread_ids = (
-        {m.id for m in conversation.messages if m.author_type == "staff" and m.read_at is None}
-        if (conversation)
-        else set()
-    )
+    # Kundval: the utförare serving the case (its own thread), and whether this insats can be chosen for.
+    serving = providers.current_choice(session, case.id)
+    pending = providers.pending_choice(session, case.id)
+    can_choose = providers.granted_case(session, g.person.id, g.municipality.id, case.id) is not None
+    utforare_thread = messaging.thread(session, case, "utforare") if serving is not None else None
+    utforare_authors = providers.author_providers(session, utforare_thread)
+    unread_ids = {
+        m.id
+        for thread in (conversation, utforare_thread)
+        if thread
+        for m in thread.messages
+        if m.author_type == "staff" and m.read_at is None
+    }
     messaging.mark_read(session, case, by="person")
     audit.by_person(
         session,
@@ -138,29 +153,64 @@ def _render_case(
         answer_form=AnswerSupplementForm(),
         conversation=conversation,
         unread_ids=unread_ids,
-        unsent=unsent,
-        message_error=message_error,
+        unsent=unsent if audience == "handlaggare" else "",
+        message_error=message_error if audience == "handlaggare" else "",
+        serving=serving,
+        pending=pending,
+        can_choose=can_choose,
+        utforare_thread=utforare_thread,
+        utforare_authors=utforare_authors,
+        utforare_unsent=unsent if audience == "utforare" else "",
+        utforare_error=message_error if audience == "utforare" else "",
     ), status
 
 
 @bp.post("/arenden/<uuid:case_id>/meddelanden")
 @citizen_required
 def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
+    return _write(case_id, "handlaggare")
+
+
+@bp.post("/arenden/<uuid:case_id>/meddelanden/utforare")
+@citizen_required
+def write_to_utforare(case_id: uuid.UUID) -> ResponseReturnValue:
+    return _write(case_id, "utforare")
+
+
+def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
+    from portal.providers import services as providers
+
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id))
     if case is None:
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
+    if audience == "utforare" and providers.current_choice(session, case.id) is None:
+        abort(404)  # no utförare serves the case (yet): there is no one to write to
     upload = request.files.get("attachment")
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
     error = messaging.post(
-        session, case, body=request.form.get("body", ""), upload=content, person_id=g.person.id
+        session,
+        case,
+        body=request.form.get("body", ""),
+        upload=content,
+        person_id=g.person.id,
+        audience=audience,
     )
     if error:
         # Shown again with what was typed, so nothing is lost.
         message = str(MESSAGE_ERRORS.get(error, ANSWER_ERRORS.get(error, ANSWER_ERRORS["type"])))
-        return _render_case(case.id, unsent=request.form.get("body", ""), message_error=message, status=400)
+        return _render_case(
+            case.id,
+            unsent=request.form.get("body", ""),
+            message_error=message,
+            audience=audience,
+            status=400,
+        )
+    if audience == "utforare":
+        flash(_("Your message is sent to the utförare."), "success")
+        return redirect(url_for(".show", case_id=case.id) + "#utforare-messages")
     flash(_("Your message is sent. You will get a notice when the case officer answers."), "success")
     return redirect(url_for(".show", case_id=case.id) + "#messages")
 

@@ -36,6 +36,7 @@ class DemoStaff:
     unit: str  # unit code
     roles: tuple[str, ...]
     description: str
+    provider: str = ""  # for utförare: the organisation number of their provider (portal/demo/kundval.py)
 
 
 # Staff log in at /handlaggare with BankID (the simulator in demo mode), mapped to their account.
@@ -70,6 +71,24 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
         "exempelstad",
         "forsorjningsstod",
         ("administrator",),
-        "Administratör, Exempelstad: misslyckade leveranser",
+        "Administratör, Exempelstad: misslyckade leveranser, utförarkatalogen",
+    ),
+    DemoStaff(
+        "197803224240",
+        "Ulla Utförare",
+        "exempelstad",
+        "aldreomsorg",
+        ("utforare",),
+        "Utförare, Exempelstads kommunala hemtjänst (ickevalsalternativet)",
+        provider="212000-0001",
+    ),
+    DemoStaff(
+        "198511063136",
+        "Samir Stjärna",
+        "exempelstad",
+        "aldreomsorg",
+        ("utforare",),
+        "Utförare, Omsorg Stjärnan AB",
+        provider="556900-1234",
     ),
 )

@@ -53,6 +53,18 @@ DEMO_MUNICIPALITIES = (
 
 
 def seed() -> bool:
+    """The demo data; what already exists is left alone (kundval's part is added to an older demo too)."""
+    from portal.demo.kundval import seed_kundval
+
+    created = _seed_base()
+    session = get_session()
+    if seed_kundval(session):
+        session.commit()
+        created = True
+    return created
+
+
+def _seed_base() -> bool:
     session = get_session()
     if session.scalar(sa.select(sa.func.count()).select_from(Municipality)):
         return False
@@ -64,6 +76,8 @@ def seed() -> bool:
         for code, name in spec["units"]:
             session.add(Unit(municipality_id=municipality.id, code=code, name=name))
     for staff in DEMO_STAFF:
+        if staff.provider:
+            continue  # utförare staff come with their provider (portal/demo/kundval.py)
         municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == staff.municipality))
         unit = session.scalar(
             sa.select(Unit).where(Unit.municipality_id == municipality.id, Unit.code == staff.unit)

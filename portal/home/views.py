@@ -40,6 +40,7 @@ def my_pages() -> ResponseReturnValue:
     from portal.cases.models import Case, SupplementRequest
     from portal.db import get_session
     from portal.messaging import services as messaging
+    from portal.providers import services as providers
 
     eservices = forms.titles()
     supplements = (
@@ -66,6 +67,7 @@ def my_pages() -> ResponseReturnValue:
         case_statuses=STATUS_LABELS,
         supplements=supplements,
         unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
+        kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
     )
 
 

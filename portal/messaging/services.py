@@ -106,10 +106,13 @@ def post(
     return None
 
 
-def mark_read(session: Session, case: Case, *, by: str) -> None:
-    """Mark the other side's messages read: ``by`` is "person" or "staff"."""
+def mark_read(session: Session, case: Case, *, by: str, audience: str | None = None) -> None:
+    """Mark the other side's messages read: ``by`` is "person" or "staff"; staff read only their own
+    audience's thread (a handläggare opening the case has not read what the utförare was sent)."""
     other = "staff" if by == "person" else "person"
     thread_ids = sa.select(MessageThread.id).where(MessageThread.case_id == case.id)
+    if audience is not None:
+        thread_ids = thread_ids.where(MessageThread.audience == audience)
     result = session.execute(
         sa.update(Message)
         .where(Message.thread_id.in_(thread_ids), Message.author_type == other, Message.read_at.is_(None))
@@ -136,15 +139,20 @@ def unread_for_person(session: Session, person_id: int, municipality_id: int) ->
     )
 
 
-def unread_by_case(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Unread citizen messages per case, for the staff inbox, in one query."""
+def unread_by_case(
+    session: Session, case_ids: list[uuid.UUID], audience: str = "handlaggare"
+) -> dict[uuid.UUID, int]:
+    """Unread citizen messages per case in one audience's threads, for a staff list, in one query."""
     if not case_ids:
         return {}
     rows = session.execute(
         sa.select(MessageThread.case_id, sa.func.count(Message.id))
         .join(Message, Message.thread_id == MessageThread.id)
         .where(
-            MessageThread.case_id.in_(case_ids), Message.author_type == "person", Message.read_at.is_(None)
+            MessageThread.case_id.in_(case_ids),
+            MessageThread.audience == audience,
+            Message.author_type == "person",
+            Message.read_at.is_(None),
         )
         .group_by(MessageThread.case_id)
     ).all()

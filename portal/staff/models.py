@@ -27,6 +27,8 @@ class StaffUser(MunicipalMixin, Base):
     roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
     unit: Mapped[Unit | None] = relationship()
+    # For role utforare: the provider whose cases (where it is the citizen's current choice) they see.
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
 

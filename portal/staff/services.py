@@ -5,13 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.audit import services as audit
-from portal.auth.oidc import Identity, Provider
+from portal.auth.oidc import Identity
+from portal.auth.oidc import Provider as OIDCProvider
 from portal.db import get_session
 from portal.municipalities.models import Municipality, Unit
+from portal.providers.models import Provider
 from portal.staff.models import ROLES, StaffUser
 
 
-def roles_from_claims(provider: Provider, claims: dict[str, object]) -> list[str] | None:
+def roles_from_claims(provider: OIDCProvider, claims: dict[str, object]) -> list[str] | None:
     """The portal roles the claims give (through the role map); None when there is no roles claim."""
     raw = claims.get(provider.roles_claim)
     if raw is None:
@@ -22,7 +24,7 @@ def roles_from_claims(provider: Provider, claims: dict[str, object]) -> list[str
 
 
 def staff_for_identity(
-    provider: Provider, identity: Identity, municipality: Municipality
+    provider_config: OIDCProvider, identity: Identity, municipality: Municipality
 ) -> StaffUser | None:
     """The active staff account of ``municipality`` this identity logs in as, or None.
 
@@ -31,17 +33,27 @@ def staff_for_identity(
     account gets one. Without roles from the claims an unknown person gets nothing.
     """
     db = get_session()
-    subject = f"{provider.id}:{identity.subject}"
+    subject = f"{provider_config.id}:{identity.subject}"
     base = sa.select(StaffUser).where(StaffUser.municipality_id == municipality.id)
     staff = db.scalar(base.where(StaffUser.subject == subject))
     if staff is None and identity.personal_number is not None:
         staff = db.scalar(base.where(StaffUser.personal_number == identity.personal_number.digits12))
-    roles = roles_from_claims(provider, identity.claims) if provider.provision else None
+    roles = roles_from_claims(provider_config, identity.claims) if provider_config.provision else None
     unit = None
-    unit_code = identity.claims.get(provider.unit_claim)
-    if provider.provision and unit_code:
+    unit_code = identity.claims.get(provider_config.unit_claim)
+    if provider_config.provision and unit_code:
         unit = db.scalar(
             sa.select(Unit).where(Unit.municipality_id == municipality.id, Unit.code == str(unit_code))
+        )
+    provider = None
+    organisation_number = identity.claims.get(provider_config.provider_claim)
+    if provider_config.provision and organisation_number:
+        # Utförare staff: their provider by organisation number (the catalogue's, portal/providers).
+        provider = db.scalar(
+            sa.select(Provider).where(
+                Provider.municipality_id == municipality.id,
+                Provider.organisation_number == str(organisation_number),
+            )
         )
     if staff is None:
         if not roles:
@@ -60,11 +72,14 @@ def staff_for_identity(
     if roles is not None and sorted(staff.roles or []) != roles:
         changes["roles"] = roles
         staff.roles = roles
+    if provider is not None and staff.provider_id != provider.id:
+        staff.provider_id = provider.id
+        changes["provider"] = provider.organisation_number
     if unit is not None and staff.unit_id != unit.id:
         staff.unit = unit
         changes["unit"] = unit.code
     email = str(identity.claims.get("email") or "")
-    if email and provider.provision:
+    if email and provider_config.provision:
         staff.email = email
     if changes:
         db.flush()
@@ -75,7 +90,7 @@ def staff_for_identity(
             municipality_id=municipality.id,
             object_type="staff_user",
             object_id=str(staff.id),
-            provider=provider.id,
+            identity_provider=provider_config.id,
             **changes,
         )
     if not staff.active or not staff.roles:

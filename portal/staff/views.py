@@ -110,7 +110,12 @@ def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
 
 
 def _home(staff: StaffUser) -> str:
-    return url_for(".inbox") if staff.has_role("handlaggare") else url_for(".deliveries")
+    """Where a staff member starts: the unit's inbox, the provider's cases, or the administrator's pages."""
+    if staff.has_role("handlaggare"):
+        return url_for(".inbox")
+    if staff.has_role("utforare") and staff.provider_id is not None:
+        return url_for("utforare.cases")
+    return url_for(".deliveries")
 
 
 @bp.post("/logga-in/bankid")
@@ -295,7 +300,10 @@ def _unit_cases() -> sa.Select[tuple[Case]]:
 
 
 def _case_or_404(case_id: uuid.UUID) -> Case:
-    case = get_session().scalar(_unit_cases().where(Case.id == case_id))
+    # Utförare staff never open a case here (they have their own pages with only the utförare thread):
+    # refused like any case they may not see.
+    allowed = g.staff.has_role("handlaggare")
+    case = get_session().scalar(_unit_cases().where(Case.id == case_id)) if allowed else None
     if case is None:
         audit.by_staff(
             get_session(),
@@ -311,6 +319,8 @@ def _case_or_404(case_id: uuid.UUID) -> Case:
 @bp.get("/")
 @staff_required
 def inbox() -> ResponseReturnValue:
+    if not g.staff.has_role("handlaggare") and g.staff.has_role("utforare"):
+        return redirect(url_for("utforare.cases"))
     db = get_session()
     view = request.args.get("visa", "open")
     stmt = _unit_cases()
@@ -385,7 +395,8 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
     )
     answers = _answer_sections(current)
     conversation = messaging.thread(db, current)
-    messaging.mark_read(db, current, by="staff")
+    utforare_thread = messaging.thread(db, current, "utforare")
+    messaging.mark_read(db, current, by="staff", audience="handlaggare")
     audit.by_staff(
         db,
         "case_read",
@@ -414,6 +425,7 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         supplement_form=SupplementForm(),
         decision_form=DecisionForm(),
         conversation=conversation,
+        utforare_thread=utforare_thread,
     )
 
 

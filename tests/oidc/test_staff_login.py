@@ -97,3 +97,21 @@ def test_staff_logout_offers_the_providers_logout(
     login_page = oidc_client.get("/handlaggare/logga-in").get_data(as_text=True)
     assert f'href="{oidc_provider.issuer}/session/end?client_id=portal-test-staff' in login_page
     assert oidc_client.get("/handlaggare/").status_code == 302
+
+
+def test_utforare_staff_get_their_provider_from_the_claims(
+    oidc_app: Flask, oidc_client: FlaskClient, oidc_provider: OIDCProvider
+) -> None:
+    response = _staff_login(oidc_client, oidc_provider, "new-utforare")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/handlaggare/utforare/"
+    with oidc_app.app_context():
+        sara = get_session().scalar(
+            sa.select(StaffUser).where(StaffUser.subject == "test-staff:new-utforare")
+        )
+        assert sara.roles == ["utforare"]
+        assert sara.provider_id is not None
+    assert oidc_client.get("/handlaggare/utforare/").status_code == 200
+    # An utförare has no handläggare inbox: it sends them to their own cases.
+    inbox = oidc_client.get("/handlaggare/")
+    assert inbox.status_code == 302 and inbox.headers["Location"] == "/handlaggare/utforare/"

@@ -70,6 +70,7 @@ def config(port: int, portal_port: str) -> dict[str, Any]:
                     "roles": list(staff.roles),
                     "unit": staff.unit,
                     PNR_CLAIM: staff.personal_number,
+                    **({"provider": staff.provider} if staff.provider else {}),
                 },
             }
         )
