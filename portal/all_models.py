@@ -10,6 +10,7 @@ from portal.files.models import StoredFile
 from portal.messaging.models import Message, MessageAttachment, MessageThread
 from portal.municipalities.models import Municipality, Unit
 from portal.outbox.models import OutboxItem
+from portal.representation.models import Representation
 from portal.staff.models import StaffUser
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Municipality",
     "OutboxItem",
     "Person",
+    "Representation",
     "Signature",
     "StaffNote",
     "StaffUser",
