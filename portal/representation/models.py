@@ -62,13 +62,13 @@ class Representation(MunicipalMixin, Base):
 
     @property
     def rights(self) -> list[str]:
-        return [r for r, on in zip(RIGHTS, (self.can_read, self.can_message, self.can_apply), strict=True) if on]
+        return [
+            r for r, on in zip(RIGHTS, (self.can_read, self.can_message, self.can_apply), strict=True) if on
+        ]
 
     def is_active(self, now: dt.datetime) -> bool:
         return (
-            self.status == "active"
-            and self.revoked_at is None
-            and self.valid_from <= now < self.valid_until
+            self.status == "active" and self.revoked_at is None and self.valid_from <= now < self.valid_until
         )
 
     def state(self, now: dt.datetime) -> str:
