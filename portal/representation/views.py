@@ -474,6 +474,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_check_acting)
 
+    @app.template_filter("labels")
+    def _labels(keys: list[str], table: dict[str, Any]) -> str:
+        """Keys in words, comma-separated: rights, e-service titles."""
+        return ", ".join(str(table.get(key, key)) for key in keys)
+
     @app.context_processor
     def _acting_context() -> dict[str, object]:
         acting_for = g.get("acting_for")
