@@ -1,4 +1,4 @@
-"""Arranging principals, cases with documents and messages, and representations for the representation tests."""
+"""Arranging principals, cases with documents and messages, and representations for these tests."""
 
 from __future__ import annotations
 
