@@ -136,3 +136,73 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     daughter.goto(case.path)
     expect(heading(daughter)).to_have_text("Page not found")
     assert_accessible(daughter)
+
+
+HELENA = Person("197504303020", "Helena Handläggare")
+ERIK = Person("197006151596", "Erik Lindqvist")
+
+
+def test_a_handlaggare_registers_and_revokes_a_vardnadshavare(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any, tmp_path: Any
+) -> None:
+    import datetime as dt
+
+    from tests.browser.eservice_helpers import make_pdf
+    from tests.forms.samples import personnummer
+
+    child = personnummer(dt.date(dt.date.today().year - 9, 5, 17), "263")
+    page = english_context(new_context, portal_url).new_page()
+    page.goto("/handlaggare/logga-in")
+    assert_accessible(page)
+    start_qr_login(page, "/handlaggare", button="Mobile BankID on another device")
+    bankid_simulator.approve(pending_order_ref(bankid_simulator), HELENA.personal_number, name=HELENA.name)
+    expect(page).to_have_url(re.compile(r"/handlaggare/$"))
+    page.get_by_role("link", name="Representatives", exact=True).click()
+    expect(heading(page)).to_have_text("Representatives")
+    expect(page.locator("main table")).to_contain_text("God man")  # the demo: Anna for Greta
+    assert_accessible(page)
+    page.get_by_role("link", name="Register a representative").click()
+    expect(heading(page)).to_have_text("Register a representative")
+    assert_accessible(page)
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(page.locator(".error-summary")).to_contain_text("Enter the personal identity number of the person")
+    assert_accessible(page)
+    page.get_by_label("Personal identity number of the person who is represented").fill(child)
+    page.get_by_label("Personal identity number of the representative").fill("19121212-1212")
+    page.get_by_label("Name of the representative (optional)").fill("Tolvan Tolvansson")
+    page.get_by_role("radio", name="Vårdnadshavare (for a child under 18)").check()
+    page.get_by_role("radio", name="All the person's matters at the social services").check()
+    page.get_by_label("The decision or förordnande as a PDF").set_input_files(
+        make_pdf(tmp_path, "beslut.pdf")
+    )
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(heading(page)).to_have_text("Representatives")
+    expect(page.get_by_role("status")).to_contain_text("The representation is registered")
+    row = page.locator("main tbody tr").filter(has_text="Vårdnadshavare").first
+    expect(row).to_contain_text("Tolvan Tolvansson")
+    assert_accessible(page)
+    row.get_by_role("link", name=re.compile("^Revoke")).click()
+    expect(heading(page)).to_have_text("Revoke the representation?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, revoke").click()
+    expect(page.get_by_role("status")).to_contain_text("The representation is revoked")
+    assert_accessible(page)
+
+
+def test_the_demo_fullmakt_lets_erik_act_for_britt(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any
+) -> None:
+    page = english_context(new_context, portal_url).new_page()
+    log_in(page, bankid_simulator, ERIK)
+    page.get_by_role("link", name="People I represent: act for someone").click()
+    expect(page.locator("main")).to_contain_text("Britt Lindqvist")
+    page.get_by_role("button", name="Act for Britt Lindqvist").click()
+    expect(heading(page)).to_have_text("You are acting for Britt Lindqvist")
+    assert_accessible(page)
+    page.get_by_role("link", name="Apply for Britt Lindqvist").click()
+    expect(page.get_by_role("region", name="Acting for someone")).to_contain_text("Britt Lindqvist")
+    assert_accessible(page)
+    page.get_by_role("button", name="Stop acting for Britt Lindqvist").click()
+    expect(heading(page)).to_have_text(f"Welcome, {ERIK.name}")
+    expect(page.get_by_role("region", name="Acting for someone")).to_have_count(0)
+    assert_accessible(page)

@@ -183,3 +183,20 @@ def test_an_ombud_applies_for_the_principal_and_the_case_is_theirs(app, client, 
     token = csrf_from(client.get("/mina-sidor").text)
     client.post("/foretradda/sluta", data={"csrf_token": token})
     assert client.get(f"/arenden/{case_id}").status_code == 404
+
+
+def test_the_demo_representations_are_seeded_once(app):
+    from portal.demo.seed import seed
+
+    with app.app_context():
+        session = get_session()
+        before = session.scalar(sa.select(sa.func.count()).select_from(Representation))
+        demo = session.scalars(
+            sa.select(Representation).where(Representation.basis.in_(("fullmakt", "god_man")))
+        ).all()
+        assert {(r.principal.name, r.agent.name, r.basis) for r in demo} >= {
+            ("Britt Lindqvist", "Erik Lindqvist", "fullmakt"),
+            ("Greta Hundra", "Anna Andersson", "god_man"),
+        }
+        assert seed() is False
+        assert session.scalar(sa.select(sa.func.count()).select_from(Representation)) == before
