@@ -200,3 +200,26 @@ def test_the_demo_representations_are_seeded_once(app):
         }
         assert seed() is False
         assert session.scalar(sa.select(sa.func.count()).select_from(Representation)) == before
+
+
+def test_staff_see_that_a_representative_wrote(app, client, bankid_simulator):
+    arranged = arrange(app)
+    rep_id = grant(app, arranged, rights=("read", "message"))
+    log_in(client, bankid_simulator)
+    act_for(client, rep_id)
+    page = client.get(f"/arenden/{arranged.case_id}")
+    client.post(
+        f"/arenden/{arranged.case_id}/meddelanden", data={"csrf_token": csrf_from(page.text), "body": "Hej!"}
+    )
+    with app.app_context():
+        from portal.municipalities.models import Unit
+
+        session = get_session()
+        case = session.get(Case, arranged.case_id)
+        case.unit_id = session.scalar(sa.select(Unit.id).where(Unit.code == "aldreomsorg"))
+        session.commit()
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, "198009142210")
+    english(staff)
+    html = staff.get(f"/handlaggare/arenden/{arranged.case_id}").text
+    assert "A representative of the applicant" in html
