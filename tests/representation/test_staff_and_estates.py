@@ -172,6 +172,13 @@ def test_an_ombud_applies_for_the_principal_and_the_case_is_theirs(app, client, 
         assert case.subject_id == arranged.principal_id and case.applicant_id == arranged.agent_id
         assert case.payload["applicant"]["personal_number"] == PRINCIPAL
         assert case.payload["representative"]["personal_number"] == TOLVAN
+        import jsonschema
+
+        import forms
+        from forms import engine
+
+        with app.test_request_context():
+            jsonschema.validate(case.payload, engine.schema(forms.get("hemtjanst")))
         signed = session.scalar(
             sa.select(AuditEvent)
             .where(AuditEvent.action == "application_signed")
