@@ -265,6 +265,15 @@ def schema(eservice: EService) -> dict[str, Any]:
                     "signed_at": {"type": "string"},
                 },
             },
+            # Present when an ombud (fullmakt, god man, förvaltare, vårdnadshavare) applied for the applicant.
+            "representative": {
+                "type": "object",
+                "required": ["personal_number", "name"],
+                "properties": {
+                    "personal_number": {"type": "string", "pattern": "^[0-9]{12}$"},
+                    "name": {"type": "string"},
+                },
+            },
             # Steps that did not apply (their condition was false) are absent.
             "answers": {"type": "object", "properties": steps, "additionalProperties": False},
             "attachments": {

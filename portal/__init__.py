@@ -56,6 +56,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.home.views import bp as home_bp
     from portal.municipalities import services as municipalities
     from portal.providers import views as providers_views
+    from portal.representation import staff_views as representation_staff_views
+    from portal.representation import views as representation_views
     from portal.staff import views as staff_views
 
     portal_logging.configure()
@@ -85,6 +87,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     oidc.init_app(app)
     auth_views.init_app(app)
     staff_views.init_app(app)
+    representation_views.init_app(app)
+    representation_staff_views.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)

@@ -11,6 +11,7 @@ from portal.messaging.models import Message, MessageAttachment, MessageThread
 from portal.municipalities.models import Municipality, Unit
 from portal.outbox.models import OutboxItem
 from portal.providers.models import Provider, ProviderChoice
+from portal.representation.models import Representation
 from portal.staff.models import StaffUser
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Person",
     "Provider",
     "ProviderChoice",
+    "Representation",
     "Signature",
     "StaffNote",
     "StaffUser",

@@ -56,12 +56,17 @@ def eservice_for(municipality: Municipality, eservice_id: str) -> EService | Non
 # --- drafts ---------------------------------------------------------------------------------------------
 
 
-def start_draft(person: Person, municipality: Municipality, eservice: EService) -> Draft:
-    """The citizen's open draft of this e-service, or a new one: one application at a time per e-service."""
+def start_draft(
+    person: Person, municipality: Municipality, eservice: EService, *, subject_id: int | None = None
+) -> Draft:
+    """The citizen's open draft of this e-service, or a new one: one application at a time per e-service.
+    ``subject_id``: the principal an ombud applies for (the draft is the ombud's, the case will be theirs)."""
     session = get_session()
+    subject_id = subject_id if subject_id is not None else person.id
     draft = session.scalar(
         sa.select(Draft).where(
             Draft.owner_id == person.id,
+            Draft.subject_id == subject_id,
             Draft.municipality_id == municipality.id,
             Draft.eservice_id == eservice.id,
             Draft.status == "in_progress",
@@ -70,7 +75,7 @@ def start_draft(person: Person, municipality: Municipality, eservice: EService) 
     if draft is None:
         draft = Draft(
             owner_id=person.id,
-            subject_id=person.id,
+            subject_id=subject_id,
             municipality_id=municipality.id,
             eservice_id=eservice.id,
             eservice_version=eservice.version,
@@ -78,14 +83,14 @@ def start_draft(person: Person, municipality: Municipality, eservice: EService) 
         )
         prefill = getattr(eservice, "prefill_for", None)
         if callable(prefill):
-            draft.answers = prefill(previous_payload(person, municipality)) or {}
+            draft.answers = prefill(previous_payload(person, municipality, subject_id=subject_id)) or {}
         session.add(draft)
         audit.record(
             session,
             "draft_created",
             actor_type="person",
             actor_id=person.id,
-            subject_person_id=person.id,
+            subject_person_id=subject_id,
             object_type="draft",
             eservice=eservice.id,
         )
@@ -93,13 +98,15 @@ def start_draft(person: Person, municipality: Municipality, eservice: EService) 
     return draft
 
 
-def previous_payload(person: Person, municipality: Municipality) -> dict[str, Any] | None:
+def previous_payload(
+    person: Person, municipality: Municipality, *, subject_id: int | None = None
+) -> dict[str, Any] | None:
     """The latest ekonomiskt bistånd application, which a månadsansökan starts from."""
     session = get_session()
     return session.scalar(
         sa.select(Case.payload)
         .where(
-            Case.subject_id == person.id,
+            Case.subject_id == (subject_id if subject_id is not None else person.id),
             Case.municipality_id == municipality.id,
             Case.eservice_id.in_(("ekonomiskt_bistand", "manadsansokan")),
         )
@@ -108,13 +115,15 @@ def previous_payload(person: Person, municipality: Municipality) -> dict[str, An
     )
 
 
-def open_drafts(person: Person, municipality: Municipality) -> list[Draft]:
+def open_drafts(person: Person, municipality: Municipality, *, subject_id: int | None = None) -> list[Draft]:
+    """The person's open drafts about themself, or (``subject_id``) about the principal they act for."""
     session = get_session()
     return list(
         session.scalars(
             sa.select(Draft)
             .where(
                 Draft.owner_id == person.id,
+                Draft.subject_id == (subject_id if subject_id is not None else person.id),
                 Draft.municipality_id == municipality.id,
                 Draft.status.in_(OPEN_STATUSES),
             )
@@ -138,12 +147,21 @@ def awaiting_my_signature(person: Person, municipality: Municipality) -> list[Dr
     )
 
 
-def draft_for_owner(draft_id: uuid.UUID, person: Person, municipality: Municipality) -> Draft | None:
+def draft_for_owner(
+    draft_id: uuid.UUID, person: Person, municipality: Municipality, *, subject_id: int | None = None
+) -> Draft | None:
+    """The person's draft about themself, or (``subject_id``) about the principal they act for: a draft
+    made for someone opens only while acting for them."""
     session = get_session()
     return session.scalar(
         sa.select(Draft)
         .options(selectinload(Draft.attachments))
-        .where(Draft.id == draft_id, Draft.owner_id == person.id, Draft.municipality_id == municipality.id)
+        .where(
+            Draft.id == draft_id,
+            Draft.owner_id == person.id,
+            Draft.subject_id == (subject_id if subject_id is not None else person.id),
+            Draft.municipality_id == municipality.id,
+        )
     )
 
 
@@ -296,6 +314,9 @@ def sign_text(eservice: EService, draft: Draft, signer: Person, role: str) -> st
     lines = [f"# {eservice.title}", ""]
     if role == "co_applicant":
         lines += [_("I approve the application from %(name)s as co-applicant.", name=draft.owner.name), ""]
+    if draft.subject_id != draft.owner_id:
+        subject = get_session().get(Person, draft.subject_id)
+        lines += [_("I apply on behalf of %(name)s.", name=subject.name if subject else ""), ""]
     lines += [_("I certify that the information I have given is correct and complete."), ""]
     rows: list[str] = []
     for state in engine.states(eservice, draft.answers or {}):
@@ -415,7 +436,12 @@ def submit(draft: Draft, eservice: EService) -> Case:
             "name": co_person.name,
             "signed_at": co_signed.signed_at.isoformat(),
         }
-    payload = build_payload(eservice, draft, applicant, co_applicant, now)
+    subject = applicant if draft.subject_id == applicant.id else session.get(Person, draft.subject_id)
+    assert subject is not None  # noqa: S101 - foreign key
+    payload = build_payload(eservice, draft, subject, co_applicant, now)
+    if subject.id != applicant.id:
+        # An ombud applied: the case system sees whom the application is for and who made it.
+        payload["representative"] = {"personal_number": applicant.personal_number, "name": applicant.name}
     unit = session.scalar(
         sa.select(Unit).where(Unit.municipality_id == municipality.id, Unit.code == eservice.unit_code)
     ) or session.scalar(
@@ -437,7 +463,11 @@ def submit(draft: Draft, eservice: EService) -> Case:
     session.add(case)
     session.flush()
     cases.add_event(session, case, "submitted")
-    receipt = render_receipt(case, eservice, draft, municipality, applicant, signatures)
+    if eservice.id == "dodsboanmalan":
+        from portal.representation.services import from_dodsboanmalan
+
+        from_dodsboanmalan(session, case, payload.get("answers") or {})
+    receipt = render_receipt(case, eservice, draft, municipality, subject, signatures)
     stored = storage.put(session, receipt, "application/pdf")
     session.add(
         Document(

@@ -41,6 +41,7 @@ from portal.cases.models import Document
 from portal.db import get_session
 from portal.files.responses import file_response
 from portal.files.storage import storage
+from portal.representation import access as representation
 
 bp = Blueprint("applications", __name__)
 
@@ -71,7 +72,12 @@ def _eservice_or_404(eservice_id: str) -> EService:
 
 
 def _draft_or_404(draft_id: uuid.UUID, *, editable: bool = True) -> tuple[Draft, EService]:
-    draft = services.draft_for_owner(draft_id, g.person, g.municipality)
+    draft = services.draft_for_owner(
+        draft_id, g.person, g.municipality, subject_id=representation.subject_id()
+    )
+    rep = representation.current()
+    if draft is not None and rep is not None and not representation.allows_eservice(rep, draft.eservice_id):
+        draft = None
     if draft is None:
         audit.by_person(
             get_session(),
@@ -118,7 +124,9 @@ def start_page(eservice_id: str) -> ResponseReturnValue:
         existing = next(
             (
                 d
-                for d in services.open_drafts(g.person, g.municipality)
+                for d in services.open_drafts(
+                    g.person, g.municipality, subject_id=representation.subject_id()
+                )
                 if d.eservice_id == eservice.id and d.status == "in_progress"
             ),
             None,
@@ -138,7 +146,12 @@ def start(eservice_id: str) -> ResponseReturnValue:
     if not PostForm().validate_on_submit():
         abort(400)
     _require_loa(eservice)
-    draft = services.start_draft(g.person, g.municipality, eservice)
+    rep = representation.current()
+    if rep is not None and not representation.allows_eservice(rep, eservice.id):
+        audit.by_person(get_session(), "access_denied", object_type="eservice", object_id=eservice.id)
+        get_session().commit()
+        abort(404)
+    draft = services.start_draft(g.person, g.municipality, eservice, subject_id=representation.subject_id())
     return redirect(url_for(".tasks", draft_id=draft.id))
 
 
@@ -335,7 +348,7 @@ def check(draft_id: uuid.UUID) -> ResponseReturnValue:
     changed_steps: set[str] = set()
     changes = getattr(eservice, "changes", None)
     if callable(changes):
-        previous = services.previous_payload(g.person, g.municipality)
+        previous = services.previous_payload(g.person, g.municipality, subject_id=representation.subject_id())
         if previous:
             typed = engine.typed_answers(eservice, draft.answers or {})
             changed_steps = {step_id for step_id, *_rest in changes(previous, typed)}
@@ -373,7 +386,9 @@ def delete(draft_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/ansokan/<uuid:draft_id>/bilagor/<uuid:attachment_id>")
 @citizen_required
 def attachment(draft_id: uuid.UUID, attachment_id: uuid.UUID) -> ResponseReturnValue:
-    draft = services.draft_for_owner(draft_id, g.person, g.municipality)
+    draft = services.draft_for_owner(
+        draft_id, g.person, g.municipality, subject_id=representation.subject_id()
+    )
     found = next((a for a in draft.attachments if a.id == attachment_id), None) if draft else None
     if found is None:
         abort(404)
@@ -403,7 +418,7 @@ def _sign_urls(draft: Draft, role: str) -> FlowUrls:
 def _draft_for_role(draft_id: uuid.UUID, role: str) -> tuple[Draft, EService]:
     if role == "applicant":
         return _draft_or_404(draft_id)
-    if role != "medsokande":
+    if role != "medsokande" or representation.current() is not None:
         abort(404)
     draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
     if draft is None or draft.status != "awaiting_co_applicant":
@@ -524,7 +539,11 @@ def sign_cancel(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 @bp.get("/ansokan/<uuid:draft_id>/medsokande")
 @citizen_required
 def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
-    draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+    draft = (
+        services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+        if representation.current() is None
+        else None
+    )
     if draft is None:
         abort(404)
     eservice = _eservice_or_404(draft.eservice_id)
@@ -552,9 +571,11 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/ansokan/<uuid:draft_id>/kvitto")
 @citizen_required
 def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
-    draft = services.draft_for_owner(draft_id, g.person, g.municipality) or services.draft_for_co_applicant(
-        draft_id, g.person, g.municipality
+    draft = services.draft_for_owner(
+        draft_id, g.person, g.municipality, subject_id=representation.subject_id()
     )
+    if draft is None and representation.current() is None:
+        draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
     if draft is None or draft.case_id is None:
         abort(404)
     eservice = _eservice_or_404(draft.eservice_id)
@@ -596,11 +617,15 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
 
     doc = get_session().get(Document, document_id)
     case = get_session().get(Case, doc.case_id) if doc else None
-    allowed = (
-        case is not None
-        and case.municipality_id == g.municipality.id
-        and (g.person.id in (case.subject_id, case.applicant_id) or _is_co_applicant(case.id))
-    )
+    rep = representation.current()
+    if case is None or case.municipality_id != g.municipality.id:
+        allowed = False
+    elif rep is not None:
+        # Acting for someone: only the principal's documents within the representation's read right.
+        allowed = representation.allows_case(rep, case, "read")
+    else:
+        # Someone who applied as an ombud reads the case's documents only while acting under a valid grant.
+        allowed = g.person.id == case.subject_id or _is_co_applicant(case.id)
     if not allowed:
         audit.by_person(
             get_session(),

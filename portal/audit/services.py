@@ -27,6 +27,17 @@ def record(
     ip = ""
     if has_request_context():
         ip = request.remote_addr or ""
+        # While a person acts for someone, everything they do is also recorded as done for that principal.
+        acting_for = g.get("acting_for")
+        person = g.get("person")
+        if (
+            principal_id is None
+            and acting_for is not None
+            and person is not None
+            and actor_type == "person"
+            and actor_id == person.id
+        ):
+            principal_id = acting_for.id
         if municipality_id is None and getattr(g, "municipality", None) is not None:
             municipality_id = g.municipality.id
     event = AuditEvent(

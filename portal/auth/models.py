@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +38,8 @@ class LoginSession(Base):
     id_token: Mapped[str] = mapped_column(sa.Text, default="")
     # Who the person acts for (a principal under a representation); None when acting for themselves.
     acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    # The representation the person chose to act under; checked again on every request.
+    acting_representation_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("representation.id"))
 
 
 class RateLimitCounter(Base):

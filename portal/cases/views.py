@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 import forms
 from portal.access import citizen_required
+from portal.accounts.models import Person
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.cases import services as cases_services
@@ -21,6 +22,7 @@ from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
 from portal.files.responses import file_response
 from portal.messaging import services as messaging
+from portal.representation import access as representation
 from portal.staff.forms import AnswerSupplementForm
 
 bp = Blueprint("cases", __name__)
@@ -40,9 +42,26 @@ ANSWER_ERRORS = {
 }
 
 
-def visible_cases():  # type: ignore[no-untyped-def]
-    """The cases the logged-in person may see here: their own, in this municipality."""
+def visible_cases(right: str = "read"):  # type: ignore[no-untyped-def]
+    """The cases the logged-in person may see here: their own, in this municipality; while acting for
+    someone, the principal's cases within the representation's scope, if it gives ``right``."""
+    rep = representation.current()
+    if rep is not None:
+        return sa.select(Case).where(*representation.case_conditions(rep, right))
     return sa.select(Case).where(Case.subject_id == g.person.id, Case.municipality_id == g.municipality.id)
+
+
+def _refuse(object_type: str, object_id: object) -> None:
+    """A case or object the person may not see (or not this way): an audit event, then 404."""
+    session = get_session()
+    audit.by_person(session, "access_denied", object_type=object_type, object_id=str(object_id))
+    session.commit()
+    abort(404)
+
+
+def _can_message() -> bool:
+    rep = representation.current()
+    return rep is None or rep.can_message
 
 
 @bp.get("/mina-arenden")
@@ -57,7 +76,7 @@ def index() -> ResponseReturnValue:
     audit.by_person(
         session,
         "case_list_read",
-        subject_person_id=g.person.id,
+        subject_person_id=representation.subject_id(),
         count=len(cases),
     )
     session.commit()
@@ -130,6 +149,18 @@ def _render_case(
         if m.author_type == "staff" and m.read_at is None
     }
     messaging.mark_read(session, case, by="person")
+    author_ids = {
+        m.author_person_id
+        for thread in (conversation, utforare_thread)
+        if thread
+        for m in thread.messages
+        if m.author_person_id
+    }
+    author_names = (
+        {p.id: p.name for p in session.scalars(sa.select(Person).where(Person.id.in_(author_ids)))}
+        if author_ids
+        else {}
+    )
     audit.by_person(
         session,
         "case_read",
@@ -162,6 +193,8 @@ def _render_case(
         utforare_authors=utforare_authors,
         utforare_unsent=unsent if audience == "utforare" else "",
         utforare_error=message_error if audience == "utforare" else "",
+        can_message=_can_message(),
+        author_names=author_names,
     ), status
 
 
@@ -181,9 +214,9 @@ def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
     from portal.providers import services as providers
 
     session = get_session()
-    case = session.scalar(visible_cases().where(Case.id == case_id))
+    case = session.scalar(visible_cases("message").where(Case.id == case_id))
     if case is None:
-        abort(404)
+        _refuse("case", case_id)
     if not PostForm().validate_on_submit():
         abort(400)
     if audience == "utforare" and providers.current_choice(session, case.id) is None:
@@ -222,7 +255,12 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
 
     session = get_session()
     found = messaging.attachment_with_case(session, attachment_id)
-    if found is None or found[1].subject_id != g.person.id or found[1].municipality_id != g.municipality.id:
+    rep = representation.current()
+    if rep is not None:
+        allowed = found is not None and representation.allows_case(rep, found[1], "read")
+    else:
+        allowed = found is not None and found[1].subject_id == g.person.id
+    if not allowed or found is None or found[1].municipality_id != g.municipality.id:
         audit.by_person(
             session,
             "access_denied",
@@ -249,9 +287,9 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
 @citizen_required
 def answer_supplement(case_id: uuid.UUID, request_id: uuid.UUID) -> ResponseReturnValue:
     session = get_session()
-    case = session.scalar(visible_cases().where(Case.id == case_id))
+    case = session.scalar(visible_cases("message").where(Case.id == case_id))
     if case is None:
-        abort(404)
+        _refuse("case", case_id)
     form = AnswerSupplementForm()
     if not form.validate_on_submit():
         abort(400)

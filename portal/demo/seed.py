@@ -56,7 +56,7 @@ def seed() -> bool:
     """The demo data; what already exists is left alone (kundval's part is added to an older demo too)."""
     from portal.demo.kundval import seed_kundval
 
-    created = _seed_base()
+    created = _seed_once()
     session = get_session()
     if seed_kundval(session):
         session.commit()
@@ -64,10 +64,18 @@ def seed() -> bool:
     return created
 
 
-def _seed_base() -> bool:
+def _seed_once() -> bool:
+    """Municipalities, staff and citizens on an empty database; the demo representations once each."""
     session = get_session()
-    if session.scalar(sa.select(sa.func.count()).select_from(Municipality)):
-        return False
+    created = False
+    if not session.scalar(sa.select(sa.func.count()).select_from(Municipality)):
+        _seed_base()
+        created = True
+    return seed_representations() or created
+
+
+def _seed_base() -> None:
+    session = get_session()
     for spec in DEMO_MUNICIPALITIES:
         values = {k: v for k, v in spec.items() if k != "units"}
         municipality = Municipality(**values)
@@ -100,4 +108,80 @@ def _seed_base() -> bool:
             )
         )
     session.commit()
-    return True
+
+
+# Ready examples of representation: Erik follows his mother Britt's hemtjänst matters on a fullmakt, and
+# Anna is Greta's god man. Each is created once; a later run finds it and changes nothing.
+DEMO_REPRESENTATIONS = (
+    # principal, agent, basis, scope, e-services, rights
+    ("194101090993", "197006151596", "fullmakt", "eservices", ["hemtjanst"], ("read", "message", "apply")),
+    ("192001010178", "198507202011", "god_man", "all", [], ("read", "message", "apply")),
+)
+
+
+def seed_representations() -> bool:
+    import datetime as dt
+
+    from portal.db import utcnow
+    from portal.representation.models import Representation
+
+    session = get_session()
+    municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "exempelstad"))
+    if municipality is None:
+        return False
+    created = False
+    for principal_number, agent_number, basis, scope, eservices, rights in DEMO_REPRESENTATIONS:
+        principal = session.scalar(sa.select(Person).where(Person.personal_number == principal_number))
+        agent = session.scalar(sa.select(Person).where(Person.personal_number == agent_number))
+        if principal is None or agent is None:
+            continue
+        exists = session.scalar(
+            sa.select(Representation.id).where(
+                Representation.principal_id == principal.id,
+                Representation.agent_id == agent.id,
+                Representation.basis == basis,
+            )
+        )
+        if exists is not None:
+            continue
+        now = utcnow()
+        rep = Representation(
+            principal_id=principal.id,
+            agent_id=agent.id,
+            municipality_id=municipality.id,
+            basis=basis,
+            scope=scope,
+            case_ids=[],
+            eservice_ids=list(eservices),
+            can_read="read" in rights,
+            can_message="message" in rights,
+            can_apply="apply" in rights,
+            status="active",
+            valid_from=now,
+            valid_until=now + dt.timedelta(days=365),
+        )
+        if basis == "fullmakt":
+            rep.signed_text = "Demo: fullmakt skapad av seed-demo, inte signerad med BankID."
+            rep.signed_at = now
+        else:
+            from portal.files.storage import storage
+
+            content = _demo_pdf("Förordnande av god man (demo)")
+            stored = storage.put(session, content, "application/pdf")
+            rep.document_file_id = stored.id
+            rep.document_filename = "forordnande-god-man-demo.pdf"
+            rep.document_sha256 = stored.sha256
+        session.add(rep)
+        created = True
+    session.commit()
+    return created
+
+
+def _demo_pdf(title: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text=title.replace("ö", "o").replace("å", "a"))
+    return bytes(pdf.output())

@@ -43,6 +43,8 @@ def my_pages() -> ResponseReturnValue:
     from portal.providers import services as providers
 
     eservices = forms.titles()
+    if g.get("representation") is not None:
+        return _acting_home(eservices)
     supplements = (
         get_session()
         .execute(
@@ -68,6 +70,41 @@ def my_pages() -> ResponseReturnValue:
         supplements=supplements,
         unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
         kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
+    )
+
+
+def _acting_home(titles: dict[str, object]) -> ResponseReturnValue:
+    """Mina sidor while acting for someone: only what the representation allows."""
+    import sqlalchemy as sa
+
+    from portal.applications import services as applications
+    from portal.cases.labels import STATUS_LABELS
+    from portal.cases.models import Case
+    from portal.db import get_session
+    from portal.representation import access
+    from portal.representation import services as representation
+    from portal.representation.views import BASIS_LABELS, RIGHT_LABELS
+
+    rep = g.representation
+    session = get_session()
+    cases = session.scalars(
+        sa.select(Case).where(*access.case_conditions(rep, "read")).order_by(Case.created_at.desc()).limit(5)
+    ).all()
+    drafts = (
+        applications.open_drafts(g.person, g.municipality, subject_id=rep.principal_id)
+        if rep.can_apply
+        else []
+    )
+    return render_template(
+        "representation/acting_home.html",
+        rep=rep,
+        cases=cases,
+        drafts=drafts,
+        titles=titles,
+        case_statuses=STATUS_LABELS,
+        bases=BASIS_LABELS,
+        rights=RIGHT_LABELS,
+        last_day=representation.last_day(rep),
     )
 
 

@@ -1,0 +1,84 @@
+"""Representation: someone (the agent, ombud) may act for a principal within a scope, rights and time.
+
+A fullmakt is granted by the principal and signed with BankID; god man, förvaltare and vårdnadshavare are
+registered by staff with the decision or förordnande as a PDF; dödsbodelägare named in a dödsboanmälan
+follow that case. Access is checked on every request against the row (see portal.representation.access).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Person
+from portal.db import UUIDPK, Base, CreatedAt, MunicipalMixin, OptionalTimestamp, Timestamp
+
+BASES = ("fullmakt", "god_man", "forvaltare", "vardnadshavare", "dodsbodelagare")
+STAFF_BASES = ("god_man", "forvaltare", "vardnadshavare")
+SCOPES = ("all", "cases", "eservices")
+RIGHTS = ("read", "message", "apply")
+
+
+class Representation(MunicipalMixin, Base):
+    __tablename__ = "representation"
+
+    id: Mapped[UUIDPK]
+    principal_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    principal: Mapped[Person] = relationship(foreign_keys=[principal_id])
+    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    agent: Mapped[Person] = relationship(foreign_keys=[agent_id])
+    basis: Mapped[str] = mapped_column(sa.String(20))
+    # "all" the principal's matters here, chosen "cases" (case_ids) or "eservices" (eservice_ids).
+    scope: Mapped[str] = mapped_column(sa.String(20), default="all")
+    case_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    eservice_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    can_read: Mapped[bool] = mapped_column(default=False)
+    can_message: Mapped[bool] = mapped_column(default=False)
+    can_apply: Mapped[bool] = mapped_column(default=False)
+    # "unsigned" while a citizen's fullmakt waits for the BankID signature; only "active" gives access.
+    status: Mapped[str] = mapped_column(sa.String(20), default="unsigned")
+    valid_from: Mapped[Timestamp]
+    valid_until: Mapped[Timestamp]
+    revoked_at: Mapped[OptionalTimestamp]
+    revoked_by_type: Mapped[str] = mapped_column(sa.String(20), default="")  # person, staff
+    revoked_by_id: Mapped[int | None]
+    created_at: Mapped[CreatedAt]
+    # Evidence: the BankID signature of a fullmakt (as portal.applications' Signature keeps it) ...
+    signed_text: Mapped[str] = mapped_column(sa.Text, default="")
+    signature: Mapped[str] = mapped_column(sa.Text, default="")
+    ocsp_response: Mapped[str] = mapped_column(sa.Text, default="")
+    order_ref: Mapped[str] = mapped_column(sa.String(64), default="")
+    signed_at: Mapped[OptionalTimestamp]
+    # ... or the staff member who registered it and the decision or förordnande they uploaded ...
+    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    document_file_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("stored_file.id"))
+    document_filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    document_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
+    # ... or the dödsboanmälan that named the dödsbodelägare.
+    source_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"))
+
+    @property
+    def rights(self) -> list[str]:
+        return [
+            r for r, on in zip(RIGHTS, (self.can_read, self.can_message, self.can_apply), strict=True) if on
+        ]
+
+    def is_active(self, now: dt.datetime) -> bool:
+        return (
+            self.status == "active" and self.revoked_at is None and self.valid_from <= now < self.valid_until
+        )
+
+    def state(self, now: dt.datetime) -> str:
+        """unsigned, revoked, expired, future or active: what the lists show."""
+        if self.status != "active":
+            return "unsigned"
+        if self.revoked_at is not None:
+            return "revoked"
+        if now >= self.valid_until:
+            return "expired"
+        if now < self.valid_from:
+            return "future"
+        return "active"

@@ -1,0 +1,208 @@
+"""The issue's "done when", tried as new users would in Chromium, axe-core (WCAG 2.1 A/AA) on every page: a
+citizen (Tolvan) grants his daughter (Anna) read and message rights to his hemtjänst case and signs the
+fullmakt with BankID; she logs in, picks him, reads the case and sends a message; he sees her action in his
+log; he revokes the fullmakt and her next page view is refused.
+
+The pages are in English (the portal_locale cookie), so the test does not depend on the Swedish catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.case_helpers import CITIZEN, arrange_hemtjanst
+from tests.browser.eservice_helpers import Person, heading
+from tests.browser.helpers import NewContext, assert_accessible, pending_order_ref, start_qr_login
+
+pytestmark = pytest.mark.browser
+
+ANNA = Person("198507202011", "Anna Andersson")
+MESSAGE = "Hej! Jag är Tolvans dotter. Kan ni ringa mig om hembesöket?"
+
+
+def english_context(new_context: NewContext, portal_url: str) -> BrowserContext:
+    context = new_context(locale="en-GB")
+    context.add_cookies([{"name": "portal_locale", "value": "en", "url": portal_url}])
+    return context
+
+
+def log_in(page: Page, simulator: Any, person: Person) -> None:
+    page.goto("/logga-in")
+    assert_accessible(page)
+    start_qr_login(page, button="Mobile BankID on another device")
+    assert_accessible(page)
+    simulator.approve(pending_order_ref(simulator), person.personal_number, name=person.name)
+    expect(page).to_have_url(re.compile(r"/mina-sidor$"))
+    expect(heading(page)).to_have_text(f"Welcome, {person.name}")
+    assert_accessible(page)
+
+
+def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_revokes_it(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any
+) -> None:
+    case = arrange_hemtjanst(portal_url, bankid_simulator, CITIZEN)
+
+    # He gives her a fullmakt for that one case: read, and send messages.
+    father = english_context(new_context, portal_url).new_page()
+    log_in(father, bankid_simulator, CITIZEN)
+    father.get_by_role("link", name="Fullmakter: who may act for me").click()
+    expect(heading(father)).to_have_text("Fullmakter")
+    assert_accessible(father)
+    father.get_by_role("link", name="Give a fullmakt").click()
+    expect(heading(father)).to_have_text("Give a fullmakt")
+    assert_accessible(father)
+    # Mistakes first: his own number, and no case chosen.
+    father.get_by_label("Personal identity number of the person you give the fullmakt to").fill(
+        "19121212-1212"
+    )
+    father.get_by_role("radio", name="Only the cases I choose").check()
+    father.get_by_role("button", name="Continue").click()
+    expect(father.locator(".error-summary")).to_contain_text("You cannot give a fullmakt to yourself")
+    expect(father.locator(".error-summary")).to_contain_text("Choose at least one case")
+    assert_accessible(father)
+    number = father.get_by_label("Personal identity number of the person you give the fullmakt to")
+    expect(number).to_have_value("19121212-1212")
+    number.fill("19850720-2011")
+    father.get_by_role("checkbox", name=re.compile(re.escape(case.number))).check()
+    father.get_by_role("checkbox", name="Send and read messages in my cases").check()
+    expect(father.get_by_role("checkbox", name="Read the status and documents of my cases")).to_be_checked()
+    father.get_by_role("button", name="Continue").click()
+    expect(heading(father)).to_have_text("Check the fullmakt")
+    expect(father.locator("main")).to_contain_text("19850720-2011")
+    expect(father.locator("main")).to_contain_text(case.number)
+    assert_accessible(father)
+    father.get_by_role("button", name="Sign with Mobile BankID on another device").click()
+    expect(heading(father)).to_have_text("Sign the fullmakt with BankID")
+    expect(father.locator("#bankid-qr")).to_be_visible()
+    assert_accessible(father)
+    order_ref = pending_order_ref(bankid_simulator)
+    assert bankid_simulator.order(order_ref)["type"] == "sign"
+    bankid_simulator.approve(order_ref, CITIZEN.personal_number, name=CITIZEN.name)
+    expect(heading(father)).to_have_text("The fullmakt is signed", timeout=20_000)
+    assert_accessible(father)
+
+    # She logs in, picks him, reads the case and writes.
+    daughter = english_context(new_context, portal_url).new_page()
+    log_in(daughter, bankid_simulator, ANNA)
+    daughter.get_by_role("link", name="People I represent: act for someone").click()
+    expect(heading(daughter)).to_have_text("People I represent")
+    assert_accessible(daughter)
+    daughter.get_by_role("button", name=f"Act for {CITIZEN.name}").click()
+    expect(heading(daughter)).to_have_text(f"You are acting for {CITIZEN.name}")
+    banner = daughter.get_by_role("region", name="Acting for someone")
+    expect(banner).to_contain_text(f"You are acting for: {CITIZEN.name}")
+    assert_accessible(daughter)
+    daughter.get_by_role("link", name=re.compile(re.escape(case.number))).click()
+    expect(daughter).to_have_url(re.compile(re.escape(case.path) + "$"))
+    expect(banner).to_contain_text(f"You are acting for: {CITIZEN.name}")
+    expect(daughter.locator("main .caption")).to_contain_text(case.number)
+    assert_accessible(daughter)
+    daughter.get_by_label("Your message to the case officer").fill(MESSAGE)
+    daughter.get_by_role("button", name="Send the message").click()
+    expect(daughter.locator("#messages ~ ol.messages")).to_contain_text(MESSAGE)
+    expect(daughter.locator("ol.messages")).to_contain_text("You")
+    assert_accessible(daughter)
+
+    # He sees what she did, in words, and revokes.
+    father.get_by_role("link", name="Go to Fullmakter").click()
+    expect(father.locator("main")).to_contain_text(ANNA.name)
+    assert_accessible(father)
+    father.get_by_role("link", name="See everything others have done for you").click()
+    expect(heading(father)).to_have_text("What others have done for you")
+    log = father.locator("main table")
+    expect(log.get_by_role("row").filter(has_text="Sent a message")).to_contain_text(ANNA.name)
+    expect(log.get_by_role("row").filter(has_text="Read the case").first).to_contain_text(ANNA.name)
+    assert_accessible(father)
+    father.get_by_role("link", name="Back to Fullmakter").click()
+    father.get_by_role("link", name=f"Revoke the fullmakt for {ANNA.name}").click()
+    expect(heading(father)).to_have_text("Revoke the fullmakt?")
+    assert_accessible(father)
+    father.get_by_role("button", name="Yes, revoke").click()
+    expect(father.get_by_role("status")).to_contain_text("The fullmakt is revoked")
+    expect(father.locator("main")).to_contain_text("Revoked")
+    assert_accessible(father)
+
+    # Her very next page view is refused, with a reason.
+    daughter.reload()
+    expect(daughter).to_have_url(re.compile(r"/mina-sidor(#.*)?$"))
+    expect(daughter.get_by_role("alert")).to_contain_text(f"You can no longer act for {CITIZEN.name}")
+    expect(daughter.get_by_role("region", name="Acting for someone")).to_have_count(0)
+    expect(heading(daughter)).to_have_text(f"Welcome, {ANNA.name}")
+    assert_accessible(daughter)
+    daughter.goto(case.path)
+    expect(heading(daughter)).to_have_text("Page not found")
+    assert_accessible(daughter)
+
+
+HELENA = Person("197504303020", "Helena Handläggare")
+ERIK = Person("197006151596", "Erik Lindqvist")
+
+
+def test_a_handlaggare_registers_and_revokes_a_vardnadshavare(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any, tmp_path: Any
+) -> None:
+    import datetime as dt
+
+    from tests.browser.eservice_helpers import make_pdf
+    from tests.forms.samples import personnummer
+
+    child = personnummer(dt.date(dt.date.today().year - 9, 5, 17), "263")
+    page = english_context(new_context, portal_url).new_page()
+    page.goto("/handlaggare/logga-in")
+    assert_accessible(page)
+    start_qr_login(page, "/handlaggare", button="Mobile BankID on another device")
+    bankid_simulator.approve(pending_order_ref(bankid_simulator), HELENA.personal_number, name=HELENA.name)
+    expect(page).to_have_url(re.compile(r"/handlaggare/$"))
+    page.get_by_role("link", name="Representatives", exact=True).click()
+    expect(heading(page)).to_have_text("Representatives")
+    expect(page.locator("main table")).to_contain_text("God man")  # the demo: Anna for Greta
+    assert_accessible(page)
+    page.get_by_role("link", name="Register a representative").click()
+    expect(heading(page)).to_have_text("Register a representative")
+    assert_accessible(page)
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(page.locator(".error-summary")).to_contain_text("Enter the personal identity number of the person")
+    assert_accessible(page)
+    page.get_by_label("Personal identity number of the person who is represented").fill(child)
+    page.get_by_label("Personal identity number of the representative").fill("19121212-1212")
+    page.get_by_label("Name of the representative (optional)").fill("Tolvan Tolvansson")
+    page.get_by_role("radio", name="Vårdnadshavare (for a child under 18)").check()
+    page.get_by_role("radio", name="All the person's matters at the social services").check()
+    page.get_by_label("The decision or förordnande as a PDF").set_input_files(
+        make_pdf(tmp_path, "beslut.pdf")
+    )
+    page.get_by_role("button", name="Register", exact=True).click()
+    expect(heading(page)).to_have_text("Representatives")
+    expect(page.get_by_role("status")).to_contain_text("The representation is registered")
+    row = page.locator("main tbody tr").filter(has_text="Vårdnadshavare").first
+    expect(row).to_contain_text("Tolvan Tolvansson")
+    assert_accessible(page)
+    row.get_by_role("link", name=re.compile("^Revoke")).click()
+    expect(heading(page)).to_have_text("Revoke the representation?")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, revoke").click()
+    expect(page.get_by_role("status")).to_contain_text("The representation is revoked")
+    assert_accessible(page)
+
+
+def test_the_demo_fullmakt_lets_erik_act_for_britt(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any
+) -> None:
+    page = english_context(new_context, portal_url).new_page()
+    log_in(page, bankid_simulator, ERIK)
+    page.get_by_role("link", name="People I represent: act for someone").click()
+    expect(page.locator("main")).to_contain_text("Britt Lindqvist")
+    page.get_by_role("button", name="Act for Britt Lindqvist").click()
+    expect(heading(page)).to_have_text("You are acting for Britt Lindqvist")
+    assert_accessible(page)
+    page.get_by_role("link", name="Apply for Britt Lindqvist").click()
+    expect(page.get_by_role("region", name="Acting for someone")).to_contain_text("Britt Lindqvist")
+    assert_accessible(page)
+    page.get_by_role("button", name="Stop acting for Britt Lindqvist").click()
+    expect(heading(page)).to_have_text(f"Welcome, {ERIK.name}")
+    expect(page.get_by_role("region", name="Acting for someone")).to_have_count(0)
+    assert_accessible(page)
