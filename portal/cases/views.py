@@ -138,7 +138,10 @@ def _render_case(
     # Kundval: the utförare serving the case (its own thread), and whether this insats can be chosen for.
     serving = providers.current_choice(session, case.id)
     pending = providers.pending_choice(session, case.id)
-    can_choose = providers.granted_case(session, g.person.id, g.municipality.id, case.id) is not None
+    rep = representation.current()
+    can_choose = providers.granted_case(
+        session, case.subject_id, g.municipality.id, case.id
+    ) is not None and (rep is None or representation.allows_case(rep, case, "apply"))
     utforare_thread = messaging.thread(session, case, "utforare") if serving is not None else None
     utforare_authors = providers.author_providers(session, utforare_thread)
     unread_ids = {

@@ -25,6 +25,7 @@ from portal.messaging import services as messaging
 from portal.providers import services
 from portal.providers.forms import ChooseProviderForm, ImplementationPlanForm, ProviderForm
 from portal.providers.models import Provider, ProviderChoice
+from portal.representation import access as representation
 from portal.staff.models import StaffUser
 
 bp = Blueprint("providers", __name__)
@@ -47,12 +48,16 @@ def _service_or_404(service: str) -> str:
     return service
 
 
+def _granted() -> list[Case]:
+    """Granted insatser of the person whose matters these are: oneself, or the principal while acting
+    (those the representation lets the agent read)."""
+    rep = representation.current()
+    cases = services.granted_cases(get_session(), representation.subject_id(), g.municipality.id)
+    return [c for c in cases if rep is None or representation.allows_case(rep, c, "read")]
+
+
 def _granted_for(service: str) -> list[Case]:
-    return [
-        c
-        for c in services.granted_cases(get_session(), g.person.id, g.municipality.id)
-        if c.eservice_id == service
-    ]
+    return [c for c in _granted() if c.eservice_id == service]
 
 
 # --- the citizen's pages ----------------------------------------------------------------------------------
@@ -63,7 +68,7 @@ def _granted_for(service: str) -> list[Case]:
 def index() -> ResponseReturnValue:
     session = get_session()
     offered = services.kundval_services(session, g.municipality.id)
-    granted = services.granted_cases(session, g.person.id, g.municipality.id)
+    granted = _granted()
     serving = {c.id: services.current_choice(session, c.id) for c in granted}
     return render_template(
         "providers/index.html", offered=offered, granted=granted, serving=serving, titles=forms.titles()
@@ -148,8 +153,12 @@ def compare(service: str) -> ResponseReturnValue:
 
 
 def _granted_case_or_404(case_id: uuid.UUID) -> Case:
+    """A granted insats to choose for: one's own, or, while acting, the principal's under the apply right."""
     session = get_session()
-    case = services.granted_case(session, g.person.id, g.municipality.id, case_id)
+    case = services.granted_case(session, representation.subject_id(), g.municipality.id, case_id)
+    rep = representation.current()
+    if case is not None and rep is not None and not representation.allows_case(rep, case, "apply"):
+        case = None
     if case is None:
         audit.by_person(session, "access_denied", object_type="case", object_id=str(case_id))
         session.commit()
@@ -244,9 +253,14 @@ def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
     session = get_session()
     case = session.scalar(
         sa.select(Case).where(
-            Case.id == case_id, Case.subject_id == g.person.id, Case.municipality_id == g.municipality.id
+            Case.id == case_id,
+            Case.subject_id == representation.subject_id(),
+            Case.municipality_id == g.municipality.id,
         )
     )
+    rep = representation.current()
+    if case is not None and rep is not None and not representation.allows_case(rep, case, "read"):
+        case = None
     choice = services.choice_for_case(session, case_id, choice_id) if case is not None else None
     if case is None or choice is None:
         audit.by_person(session, "access_denied", object_type="provider_choice", object_id=str(choice_id))

@@ -72,7 +72,7 @@ ENDED_MESSAGES = {
     "expired": _l("You can no longer act for %(name)s: the right to do so has expired."),
     "invalid": _l("You can no longer act for %(name)s."),
 }
-# While acting for someone, only these pages (and every page of Mina ärenden and the e-services) open;
+# While acting for someone only these pages open, and every page of Mina ärenden, e-services and kundval;
 # the person's own pages wait until they stop acting.
 ALLOWED_WHILE_ACTING = {
     "home.my_pages",
@@ -81,7 +81,7 @@ ALLOWED_WHILE_ACTING = {
     "representation.act",
     "representation.stop_acting",
 }
-ALLOWED_BLUEPRINTS_WHILE_ACTING = {"cases", "applications"}
+ALLOWED_BLUEPRINTS_WHILE_ACTING = {"cases", "applications", "providers"}
 
 
 def _sign_key(rep: Representation) -> str:
