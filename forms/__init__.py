@@ -31,6 +31,14 @@ def titles() -> dict[str, Any]:
     return {eservice_id: registry[eservice_id].title for eservice_id in registry}
 
 
+def service_names() -> dict[str, Any]:
+    """What each e-service grants, by id ("Hemtjänst", not "Ansök om hemtjänst"), for pages about the help."""
+    load()
+    return {
+        eservice_id: registry[eservice_id].insats or registry[eservice_id].title for eservice_id in registry
+    }
+
+
 def get(eservice_id: str) -> EService:
     load()
     return registry[eservice_id]()

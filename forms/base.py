@@ -86,6 +86,8 @@ class EService:
     what_you_need: ClassVar[tuple[Any, ...]] = ()
     minutes: ClassVar[int] = 15
     case_type: ClassVar[str]
+    # What is granted, for pages about the help itself (kundval, the utförare's list); None: the title.
+    insats: ClassVar[Any] = None
     unit_code: ClassVar[str]  # the unit that handles it, by Unit.code
     min_loa: ClassVar[str] = "loa3"
     steps: ClassVar[tuple[Step, ...]]

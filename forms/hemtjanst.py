@@ -95,6 +95,7 @@ class Hemtjanst(EService):
     )
     minutes = 10
     case_type = "hemtjanst_sol"
+    insats = _l("Home help (hemtjänst)")
     unit_code = "aldreomsorg"
     steps = (
         Step("contact", _l("Contact details"), ContactForm),

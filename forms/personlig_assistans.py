@@ -131,6 +131,7 @@ class PersonligAssistans(EService):
     )
     minutes = 20
     case_type = "personlig_assistans_lss"
+    insats = _l("Personal assistance (LSS)")
     unit_code = "lss"
     steps = (
         Step("contact", _l("Contact details"), ContactForm),

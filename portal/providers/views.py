@@ -71,7 +71,11 @@ def index() -> ResponseReturnValue:
     granted = _granted()
     serving = {c.id: services.current_choice(session, c.id) for c in granted}
     return render_template(
-        "providers/index.html", offered=offered, granted=granted, serving=serving, titles=forms.titles()
+        "providers/index.html",
+        offered=offered,
+        granted=granted,
+        serving=serving,
+        titles=forms.service_names(),
     )
 
 
@@ -87,7 +91,7 @@ def _render_catalogue(service: str, *, compare_error: str = "", status: int = 20
     return render_template(
         "providers/catalogue.html",
         service=service,
-        title=forms.titles().get(service, service),
+        title=forms.service_names().get(service, service),
         providers=shown,
         total=len(everyone),
         default=services.default_provider(everyone, service),
@@ -118,7 +122,7 @@ def profile(service: str, provider_id: int) -> ResponseReturnValue:
         "providers/profile.html",
         provider=provider,
         service=service,
-        title=forms.titles().get(service, service),
+        title=forms.service_names().get(service, service),
         granted=_granted_for(service),
     )
 
@@ -146,7 +150,7 @@ def compare(service: str) -> ResponseReturnValue:
         "providers/compare.html",
         providers=providers,
         service=service,
-        title=forms.titles().get(service, service),
+        title=forms.service_names().get(service, service),
         granted=_granted_for(service),
         labels=sorted({str(q["label"]) for p in providers for q in p.quality or []}),
     )
@@ -186,7 +190,7 @@ def _render_choose(case: Case, form: ChooseProviderForm, status: int = 200) -> R
         form=form,
         providers=providers,
         errors=_errors(form),
-        title=forms.titles().get(case.eservice_id, case.eservice_id),
+        title=forms.service_names().get(case.eservice_id, case.eservice_id),
         current=current,
         pending=pending,
         default=services.default_provider(providers, case.eservice_id),
@@ -230,7 +234,7 @@ def check_choice(case_id: uuid.UUID) -> ResponseReturnValue:
         provider=provider,
         effective_date=form.effective_date.date,
         current=current,
-        title=forms.titles().get(case.eservice_id, case.eservice_id),
+        title=forms.service_names().get(case.eservice_id, case.eservice_id),
     )
 
 
@@ -280,7 +284,7 @@ def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
         case=case,
         choice=choice,
         provider=choice.provider,
-        title=forms.titles().get(case.eservice_id, case.eservice_id),
+        title=forms.service_names().get(case.eservice_id, case.eservice_id),
         starts_now=choice.effective_date <= services.today(),
     )
 
@@ -324,7 +328,11 @@ def cases() -> ResponseReturnValue:
     audit.by_staff(session, "utforare_case_list_read", count=len(rows))
     session.commit()
     return render_template(
-        "providers/utforare_cases.html", rows=rows, unread=unread, provider=provider, titles=forms.titles()
+        "providers/utforare_cases.html",
+        rows=rows,
+        unread=unread,
+        provider=provider,
+        titles=forms.service_names(),
     )
 
 
@@ -364,7 +372,7 @@ def _render_utforare_case(current: Case, *, unsent: str = "", message_error: str
         conversation=conversation,
         author_names=names,
         choice=choice,
-        title=forms.titles().get(current.eservice_id, current.eservice_id),
+        title=forms.service_names().get(current.eservice_id, current.eservice_id),
         plan_form=ImplementationPlanForm(),
         unsent=unsent,
         message_error=message_error,
@@ -494,7 +502,7 @@ def _provider_or_404(provider_id: int) -> Provider:
 
 
 def _service_choices() -> list[tuple[str, str]]:
-    titles = forms.titles()
+    titles = forms.service_names()
     enabled = g.municipality.enabled_eservices or list(titles)
     # hemtjänst first: the first service with kundval.
     ordered = sorted(enabled, key=lambda s: (s != "hemtjanst", str(titles.get(s, s))))
@@ -515,7 +523,7 @@ def providers() -> ResponseReturnValue:
         .all()
     )
     return render_template(
-        "providers/admin_list.html", providers=rows, titles=forms.titles(), form=PostForm()
+        "providers/admin_list.html", providers=rows, titles=forms.service_names(), form=PostForm()
     )
 
 
