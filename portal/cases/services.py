@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from integrations.base import DeliveryResult
 from portal.audit import services as audit
-from portal.cases.models import Case, CaseEvent
+from portal.cases.models import Case, CaseEvent, Document
 from portal.db import utcnow
 from portal.outbox import services as outbox
 from portal.outbox.models import OutboxItem
@@ -136,7 +137,7 @@ def answer_supplement(
     """The citizen's answer: text and/or a document. Returns an upload error reason, or None."""
     from flask import current_app
 
-    from portal.cases.models import Document, SupplementRequest
+    from portal.cases.models import SupplementRequest
     from portal.files import validation
     from portal.files.storage import storage
 
@@ -188,6 +189,36 @@ def answer_supplement(
     return None
 
 
+def add_pdf_document(
+    session: Session, case: Case, staff_id: int, pdf: tuple[str, bytes], *, kind: str, title: str
+) -> Document | str:
+    """A PDF staff add to a case (a beslut, a genomförandeplan), checked by its content and stored; the
+    new document, or the reason it was refused."""
+    from portal.files import validation
+    from portal.files.storage import storage
+
+    try:
+        checked = validation.validate_upload(pdf[0], pdf[1], max_bytes=20 * 1024 * 1024)
+    except validation.UploadRejected as exc:
+        return exc.reason
+    if checked.media_type != "application/pdf":
+        return "not_pdf"
+    document = Document(
+        case_id=case.id,
+        kind=kind,
+        title=title,
+        filename=checked.safe_filename,
+        media_type=checked.media_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        stored_file=storage.put(session, pdf[1], checked.media_type),
+        uploaded_by_id=staff_id,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
 def publish_decision(
     session: Session,
     case: Case,
@@ -198,30 +229,13 @@ def publish_decision(
     decided_at: dt.date,
     pdf: tuple[str, bytes],
 ) -> str | None:
-    from portal.cases.models import Decision, Document
-    from portal.files import validation
-    from portal.files.storage import storage
+    from portal.cases.models import Decision
 
-    try:
-        checked = validation.validate_upload(pdf[0], pdf[1], max_bytes=20 * 1024 * 1024)
-    except validation.UploadRejected as exc:
-        return exc.reason
-    if checked.media_type != "application/pdf":
-        return "not_pdf"
-    stored = storage.put(session, pdf[1], checked.media_type)
-    document = Document(
-        case_id=case.id,
-        kind="beslut",
-        title=f"Beslut {decided_at.isoformat()}",
-        filename=checked.safe_filename,
-        media_type=checked.media_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        stored_file=stored,
-        uploaded_by_id=staff_id,
+    document = add_pdf_document(
+        session, case, staff_id, pdf, kind="beslut", title=f"Beslut {decided_at.isoformat()}"
     )
-    session.add(document)
-    session.flush()
+    if isinstance(document, str):
+        return document
     published = utcnow()
     session.add(
         Decision(
@@ -272,50 +286,76 @@ def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
 def notify_citizen(session: Session, case: Case, what: str) -> None:
     """Tell the citizen that something new waits on Mina sidor, by e-mail and/or SMS as they chose. The
     notice never says what it is: neither e-mail nor SMS is a secure channel."""
+    from flask_babel import gettext as _
+
+    def texts(municipality: str, url: str) -> tuple[str, str, str]:
+        return (
+            _("News in your case"),
+            _(
+                "There is news in your case at %(municipality)s. Log in to My pages to read it: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+            _(
+                "%(municipality)s: there is news in your case. Log in to My pages: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+        )
+
+    notify_person(
+        session,
+        case.subject_id,
+        case.municipality_id,
+        path="/mina-arenden",
+        stamp=f"{case.id}:{what}:{utcnow().timestamp()}",
+        texts=texts,
+    )
+
+
+def notify_person(
+    session: Session,
+    person_id: int,
+    municipality_id: int,
+    *,
+    path: str,
+    stamp: str,
+    texts: Callable[[str, str], tuple[str, str, str]],
+    extra_paragraphs: tuple[str, ...] = (),
+) -> None:
+    """A notice that something waits on Mina sidor, by e-mail and/or SMS as the person chose, through the
+    outbox. ``texts(municipality name, url)`` gives the e-mail's subject and sentence and the SMS; they
+    must say only that something waits, never what (neither channel is secure)."""
     from flask import current_app
     from flask_babel import gettext as _
 
     from portal.accounts.models import Person
     from portal.municipalities.models import Municipality
 
-    person = session.get(Person, case.subject_id)
-    if person is None:
+    person = session.get(Person, person_id)
+    by_email = person is not None and person.notify_by_email and bool(person.email)
+    by_sms = person is not None and person.notify_by_sms and bool(person.phone)
+    if person is None or not (by_email or by_sms):
         return
-    municipality = session.get(Municipality, case.municipality_id)
-    name = municipality.name if municipality else ""
-    url = current_app.config["PORTAL"].base_url.rstrip("/") + "/mina-arenden"
-    stamp = f"{case.id}:{what}:{utcnow().timestamp()}"
-    if person.notify_by_email and person.email:
-        body = "\n\n".join(
-            [
-                _("Hello,"),
-                _(
-                    "There is news in your case at %(municipality)s. Log in to My pages to read it: %(url)s",
-                    municipality=name,
-                    url=url,
-                ),
-                _("This message cannot be answered."),
-            ]
-        )
+    municipality = session.get(Municipality, municipality_id)
+    url = current_app.config["PORTAL"].base_url.rstrip("/") + path
+    subject, sentence, sms = texts(municipality.name if municipality else "", url)
+    if by_email:
+        body = "\n\n".join([_("Hello,"), sentence, *extra_paragraphs, _("This message cannot be answered.")])
         outbox.enqueue(
             session,
             topic="notification.email",
             adapter="mail",
-            municipality_id=case.municipality_id,
+            municipality_id=municipality_id,
             idempotency_key=f"notify-mail:{stamp}",
-            payload={"to": person.email, "subject": _("News in your case"), "body": body},
+            payload={"to": person.email, "subject": subject, "body": body},
         )
-    if person.notify_by_sms and person.phone:
-        body = _(
-            "%(municipality)s: there is news in your case. Log in to My pages: %(url)s",
-            municipality=name,
-            url=url,
-        )
+    if by_sms:
         outbox.enqueue(
             session,
             topic="notification.sms",
             adapter="sms",
-            municipality_id=case.municipality_id,
+            municipality_id=municipality_id,
             idempotency_key=f"notify-sms:{stamp}",
-            payload={"to": person.phone, "body": body},
+            payload={"to": person.phone, "body": sms},
         )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.audit import services as audit
 from portal.cases import services as cases
-from portal.cases.models import Case, Decision, Document
+from portal.cases.models import Case, Decision
 from portal.db import utcnow
 from portal.outbox import services as outbox
 from portal.providers.models import Provider, ProviderChoice
@@ -360,29 +360,11 @@ def add_implementation_plan(
     session: Session, case: Case, staff_id: int, pdf: tuple[str, bytes]
 ) -> str | None:
     """A genomförandeplan from the utförare, as a PDF checked by its content. Returns an error reason."""
-    from portal.files import validation
-    from portal.files.storage import storage
-
-    try:
-        checked = validation.validate_upload(pdf[0], pdf[1], max_bytes=20 * 1024 * 1024)
-    except validation.UploadRejected as exc:
-        return exc.reason
-    if checked.media_type != "application/pdf":
-        return "not_pdf"
-    stored = storage.put(session, pdf[1], checked.media_type)
-    document = Document(
-        case_id=case.id,
-        kind="genomforandeplan",
-        title=f"Genomförandeplan {today().isoformat()}",
-        filename=checked.safe_filename,
-        media_type=checked.media_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        stored_file=stored,
-        uploaded_by_id=staff_id,
+    document = cases.add_pdf_document(
+        session, case, staff_id, pdf, kind="genomforandeplan", title=f"Genomförandeplan {today().isoformat()}"
     )
-    session.add(document)
-    session.flush()
+    if isinstance(document, str):
+        return document
     cases.add_event(session, case, "document_added", document_kind="genomforandeplan")
     audit.record(
         session,

@@ -23,9 +23,9 @@ from portal.audit import services as audit
 from portal.audit.models import AuditEvent
 from portal.auth import services as auth_services
 from portal.auth.models import BankIDOrder, LoginSession
+from portal.cases.services import notify_person
 from portal.db import get_session, utcnow
 from portal.municipalities.models import Municipality
-from portal.outbox import services as outbox
 from portal.representation.models import Representation
 
 log = logging.getLogger(__name__)
@@ -112,51 +112,34 @@ def display_name(person: Person) -> str:
 
 
 def notify_principal(session: Session, rep: Representation) -> None:
-    """Tell the principal that a representation was registered for them. As notify_citizen in
-    portal.cases.services: e-mail and SMS are not secure, so the notice says only that, never who or what."""
-    person = session.get(Person, rep.principal_id)
-    if person is None:
-        return
-    municipality = session.get(Municipality, rep.municipality_id)
-    name = municipality.name if municipality else ""
-    url = current_app.config["PORTAL"].base_url.rstrip("/") + "/fullmakter"
-    stamp = f"representation:{rep.id}"
-    if person.notify_by_email and person.email:
-        body = "\n\n".join(
-            [
-                _("Hello,"),
-                _(
-                    "Someone has been registered as able to act for you at %(municipality)s. Log in to My "
-                    "pages to see who and what they may do: %(url)s",
-                    municipality=name,
-                    url=url,
-                ),
-                _("If you do not recognise this, contact the social services."),
-                _("This message cannot be answered."),
-            ]
+    """Tell the principal that a representation was registered for them; as every notice, it says only
+    that, never who or what (e-mail and SMS are not secure)."""
+
+    def texts(municipality: str, url: str) -> tuple[str, str, str]:
+        return (
+            _("Someone may act for you"),
+            _(
+                "Someone has been registered as able to act for you at %(municipality)s. Log in to My "
+                "pages to see who and what they may do: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+            _(
+                "%(municipality)s: someone may now act for you. Log in to My pages: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
         )
-        outbox.enqueue(
-            session,
-            topic="notification.email",
-            adapter="mail",
-            municipality_id=rep.municipality_id,
-            idempotency_key=f"notify-mail:{stamp}",
-            payload={"to": person.email, "subject": _("Someone may act for you"), "body": body},
-        )
-    if person.notify_by_sms and person.phone:
-        body = _(
-            "%(municipality)s: someone may now act for you. Log in to My pages: %(url)s",
-            municipality=name,
-            url=url,
-        )
-        outbox.enqueue(
-            session,
-            topic="notification.sms",
-            adapter="sms",
-            municipality_id=rep.municipality_id,
-            idempotency_key=f"notify-sms:{stamp}",
-            payload={"to": person.phone, "body": body},
-        )
+
+    notify_person(
+        session,
+        rep.principal_id,
+        rep.municipality_id,
+        path="/fullmakter",
+        stamp=f"representation:{rep.id}",
+        texts=texts,
+        extra_paragraphs=(_("If you do not recognise this, contact the social services."),),
+    )
 
 
 # --- a citizen's fullmakt -----------------------------------------------------------------------------------
