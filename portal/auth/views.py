@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     g,
@@ -30,7 +29,7 @@ from flask_babel.speaklater import LazyString
 from portal.access import citizen_required, public
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
-from portal.auth import bankid_flow, oidc, protection, ratelimit, services
+from portal.auth import bankid_flow, oidc, oidc_flow, protection, ratelimit, services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
@@ -207,47 +206,27 @@ def bankid_cancel() -> ResponseReturnValue:
 # stopped by the Content-Security-Policy's form-action. The state authlib keeps stops login CSRF.
 
 
-def _citizen_provider(provider_id: str) -> oidc.Provider:
-    provider = oidc.get_provider(provider_id, "citizen", g.municipality.slug)
-    if provider is None:
-        abort(404)
-    return provider
-
-
 @bp.get("/logga-in/oidc/<provider_id>")
 @public
 def oidc_start(provider_id: str) -> ResponseReturnValue:
-    provider = _citizen_provider(provider_id)
-    refused = protection.check_client(g.municipality.id)
-    if refused is not None:
-        return refused
-    try:
-        return oidc.start(provider, url_for(".oidc_callback", provider_id=provider.id, _external=True))
-    except oidc.LoginFailed as failure:
-        services.login_failed(g.municipality, method=f"oidc:{provider.id}", reason=failure.reason)
-        return _login_page(protection.OIDC_FAILURES[failure.reason], 503)
+    provider = oidc_flow.provider_or_404(provider_id, "citizen")
+    return oidc_flow.begin(provider, ".oidc_callback", _login_page)
 
 
 @bp.get("/logga-in/oidc/<provider_id>/callback")
 @public
 def oidc_callback(provider_id: str) -> ResponseReturnValue:
-    provider = _citizen_provider(provider_id)
-    method = f"oidc:{provider.id}"
-    try:
-        identity = oidc.complete(provider, require_personal_number=True)
-    except oidc.LoginFailed as failure:
-        log.warning("OIDC login through %s refused: %s", provider.id, failure.detail)
-        services.login_failed(g.municipality, method=method, reason=failure.reason)
-        return _login_page(
-            protection.OIDC_FAILURES[failure.reason], 200 if failure.reason == "cancelled" else 400
-        )
+    provider = oidc_flow.provider_or_404(provider_id, "citizen")
+    identity = oidc_flow.finish(provider, _login_page, require_personal_number=True)
+    if not isinstance(identity, oidc.Identity):
+        return identity
     assert identity.personal_number is not None  # noqa: S101 - complete() requires it
     refused = protection.check_identity(identity.personal_number.digits12, g.municipality.id)
     if refused is not None:
         return refused
     person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
     token = services.start_login(
-        person, g.municipality, method=method, loa=identity.loa, id_token=identity.id_token
+        person, g.municipality, method=f"oidc:{provider.id}", loa=identity.loa, id_token=identity.id_token
     )
     return redirect(_enter(token))
 

@@ -37,7 +37,7 @@ from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
 from portal.audit.labels import ACTION_LABELS
 from portal.audit.models import AuditEvent
-from portal.auth import bankid_flow, oidc, protection
+from portal.auth import bankid_flow, oidc, oidc_flow, protection
 from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
@@ -208,42 +208,21 @@ def bankid_cancel() -> ResponseReturnValue:
 # --- OpenID Connect: the municipality's identity provider ----------------------------------------------
 
 
-def _staff_provider(provider_id: str) -> oidc.Provider:
-    provider = oidc.get_provider(provider_id, "staff", g.municipality.slug)
-    if provider is None:
-        abort(404)
-    return provider
-
-
 @bp.get("/logga-in/oidc/<provider_id>")
 @public
 def oidc_start(provider_id: str) -> ResponseReturnValue:
-    provider = _staff_provider(provider_id)
-    refused = protection.check_client(g.municipality.id)
-    if refused is not None:
-        return refused
-    try:
-        return oidc.start(provider, url_for(".oidc_callback", provider_id=provider.id, _external=True))
-    except oidc.LoginFailed as failure:
-        auth_services.login_failed(
-            g.municipality, method=f"oidc:{provider.id}", reason=failure.reason, staff=True
-        )
-        return _login_page(protection.OIDC_FAILURES[failure.reason], 503)
+    provider = oidc_flow.provider_or_404(provider_id, "staff")
+    return oidc_flow.begin(provider, ".oidc_callback", _login_page)
 
 
 @bp.get("/logga-in/oidc/<provider_id>/callback")
 @public
 def oidc_callback(provider_id: str) -> ResponseReturnValue:
-    provider = _staff_provider(provider_id)
+    provider = oidc_flow.provider_or_404(provider_id, "staff")
     method = f"oidc:{provider.id}"
-    try:
-        identity = oidc.complete(provider, require_personal_number=False)
-    except oidc.LoginFailed as failure:
-        log.warning("staff OIDC login through %s refused: %s", provider.id, failure.detail)
-        auth_services.login_failed(g.municipality, method=method, reason=failure.reason, staff=True)
-        return _login_page(
-            protection.OIDC_FAILURES[failure.reason], 200 if failure.reason == "cancelled" else 400
-        )
+    identity = oidc_flow.finish(provider, _login_page, require_personal_number=False)
+    if not isinstance(identity, oidc.Identity):
+        return identity
     refused = protection.check_identity(f"{provider.id}:{identity.subject}", g.municipality.id)
     if refused is not None:
         return refused
