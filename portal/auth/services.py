@@ -193,6 +193,16 @@ def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code:
         order.hint_code = hint_code
     order.qr_start_secret = ""
     order.finished_at = utcnow()
+    if status == "failed" and order.purpose == "auth":
+        # A login that did not happen (cancelled, expired, refused): how and why, never who.
+        audit.record(
+            get_session(),
+            "staff_login_failed" if order.purpose_ref == "staff" else "login_failed",
+            actor_type="anonymous",
+            municipality_id=order.municipality_id,
+            method="bankid",
+            reason=order.error_code or order.hint_code or "failed",
+        )
 
 
 # --- login sessions ---------------------------------------------------------------------------------
