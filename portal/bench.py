@@ -18,6 +18,9 @@ import urllib.request
 from portal.config import PROJECT_ROOT
 
 PAGES = ["/health", "/", "/logga-in", "/tillganglighet"]
+# Logged in as Britt (the demo's granted hemtjänst): pages that read case data and write audit events.
+CITIZEN_PAGES = ["/mina-sidor", "/mina-arenden", "/kundval/hemtjanst", "/arenden/{case}"]
+BRITT = "194101090993"
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
 
@@ -26,6 +29,45 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def citizen_login() -> tuple[str, str, object]:
+    """A login session for Britt, as a cookie header wrk can send; her newest case's id; the login."""
+    import sqlalchemy as sa
+
+    from portal import create_app
+    from portal.accounts.models import Person
+    from portal.auth import services
+    from portal.cases.models import Case
+    from portal.db import get_session
+    from portal.municipalities.models import Municipality
+
+    app = create_app()
+    with app.test_request_context("/"):
+        db = get_session()
+        person = db.scalar(sa.select(Person).where(Person.personal_number == BRITT))
+        municipality = db.scalar(sa.select(Municipality).where(Municipality.is_default.is_(True)))
+        if person is None or municipality is None:
+            raise SystemExit("no demo data: run `make demo` first")
+        case_id = db.scalar(
+            sa.select(Case.id).where(Case.subject_id == person.id).order_by(Case.created_at.desc()).limit(1)
+        )
+        token = services.start_login(person, municipality, method="bench", loa="loa3")
+        login_id = services.load_login(token).login.id  # type: ignore[union-attr]
+        cookie = app.session_interface.get_signing_serializer(app).dumps({"login": token})  # type: ignore[attr-defined]
+    return f"{app.config['SESSION_COOKIE_NAME']}={cookie}", str(case_id), (app, login_id)
+
+
+def end_login(handle: object) -> None:
+    from portal.auth import services
+    from portal.auth.models import LoginSession
+    from portal.db import get_session
+
+    app, login_id = handle  # type: ignore[misc]
+    with app.test_request_context("/"):
+        login = get_session().get(LoginSession, login_id)
+        if login is not None and login.ended_at is None:
+            services.end_login(login, "logout")
 
 
 def main() -> int:
@@ -61,9 +103,12 @@ def main() -> int:
         workers = env.get("WEB_CONCURRENCY", "2")
         print(f"gunicorn {workers} workers; wrk -t2 -c{CONNECTIONS} -d{DURATION}; {os.cpu_count()} cores")
         print(f"{'page':<18} {'req/s':>10} {'p50':>10} {'p99':>10}")
-        for page in PAGES:
+        cookie, case_id, login = citizen_login()
+        runs = [(page, []) for page in PAGES]
+        runs += [(page.format(case=case_id), ["-H", f"Cookie: {cookie}"]) for page in CITIZEN_PAGES]
+        for page, headers in runs:
             out = subprocess.run(  # noqa: S603
-                [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", base + page],
+                [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", *headers, base + page],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -72,10 +117,12 @@ def main() -> int:
             p50 = re.search(r"50%\s+([\d.]+\w+)", out)
             p99 = re.search(r"99%\s+([\d.]+\w+)", out)
             errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            label = "/arenden/<case>" if page.startswith("/arenden/") else page
             print(
-                f"{page:<18} {rps.group(1) if rps else '?':>10} {p50.group(1) if p50 else '?':>10} "
+                f"{label:<18} {rps.group(1) if rps else '?':>10} {p50.group(1) if p50 else '?':>10} "
                 f"{p99.group(1) if p99 else '?':>10}" + (f"  ({errors.group(1)} errors)" if errors else "")
             )
+        end_login(login)
     finally:
         server.terminate()
         server.wait(timeout=20)
