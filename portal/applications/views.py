@@ -3,8 +3,12 @@ autosave, check answers, BankID signing, receipt. A medsökande approves and sig
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import (
     Blueprint,
@@ -31,7 +35,7 @@ from portal.accounts.models import Person
 from portal.applications import services
 from portal.applications.models import Draft
 from portal.audit import services as audit
-from portal.auth import bankid_flow
+from portal.auth import bankid_flow, oidc, protection
 from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
@@ -354,6 +358,7 @@ def check(draft_id: uuid.UUID) -> ResponseReturnValue:
             changed_steps = {step_id for step_id, *_rest in changes(previous, typed)}
     return render_template(
         "applications/check.html",
+        sign_provider=_login_provider(),
         changed_steps=changed_steps,
         draft=draft,
         eservice=eservice,
@@ -533,6 +538,117 @@ def sign_cancel(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     return redirect(_sign_urls(draft, role).other_way)
 
 
+# --- signing with the e-ID of an OpenID login ---------------------------------------------------------------
+# Someone who logged in through an e-ID broker (Freja, Sweden Connect) may have no BankID. They sign by
+# authenticating again at the same provider (prompt=login, max_age=0) with a nonce that carries the
+# answers' digest: the provider's signed ID token then names the person, the time and what was signed.
+SIGN_OIDC_KEY = "oidc_sign"
+SIGN_OIDC_FAILURES = {
+    "cancelled": _l("The signing was cancelled. Your answers are saved."),
+    "wrong_person": _l("The e-ID used to sign was not yours. The application was not signed."),
+    "stale": _l(
+        "The e-ID service did not ask you to identify yourself again, so nothing was signed. Try again."
+    ),
+    "loa": _l("This e-service needs an e-ID of a higher security level to sign."),
+    "failed": _l(
+        "The signing could not be verified, so nothing was signed. Your answers are saved. Please try again."
+    ),
+}
+
+
+def _login_provider() -> oidc.Provider | None:
+    login = g.login
+    if login is None or not login.method.startswith("oidc:"):
+        return None
+    return oidc.get_provider(login.method.removeprefix("oidc:"), "citizen", g.municipality.slug)
+
+
+@bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>/e-legitimation")
+@citizen_required
+def sign_oidc(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
+    draft, eservice = _draft_for_role(draft_id, role)
+    provider = _login_provider()
+    if provider is None:
+        abort(404)
+    back = _sign_urls(draft, role).other_way
+    if role == "applicant" and not services.ready_to_sign(eservice, draft):
+        flash(_("Some answers are missing. Complete them before you sign."), "error")
+        return redirect(back)
+    digest = services.answers_digest(eservice, draft)
+    try:
+        response = oidc.start(
+            provider,
+            url_for(".sign_oidc_callback", provider_id=provider.id, _external=True),
+            nonce=f"{secrets.token_urlsafe(16)}.{digest}",
+            prompt="login",
+            max_age=0,
+        )
+    except oidc.LoginFailed:
+        flash(str(protection.OIDC_FAILURES["provider"]), "error")
+        return redirect(back)
+    state = parse_qs(urlsplit(response.location).query).get("state", [""])[0]
+    session[SIGN_OIDC_KEY] = {
+        "state": state,
+        "draft": str(draft.id),
+        "role": role,
+        "digest": digest,
+        "started": int(time.time()),
+    }
+    return response
+
+
+@bp.get("/ansokan/skriv-under/e-legitimation/<provider_id>/callback")
+@citizen_required
+def sign_oidc_callback(provider_id: str) -> ResponseReturnValue:
+    pending = session.pop(SIGN_OIDC_KEY, None)
+    provider = _login_provider()
+    if (
+        not pending
+        or provider is None
+        or provider.id != provider_id
+        or pending["state"] != request.args.get("state")
+    ):
+        flash(str(protection.OIDC_FAILURES["state"]), "error")
+        return redirect(url_for("home.my_pages"))
+    role = pending["role"]
+    draft, eservice = _draft_for_role(uuid.UUID(pending["draft"]), role)
+    back = _sign_urls(draft, role).other_way
+    reason = ""
+    try:
+        identity = oidc.complete(provider, require_personal_number=True)
+    except oidc.LoginFailed as failure:
+        reason = "cancelled" if failure.reason == "cancelled" else "failed"
+    else:
+        auth_time = identity.claims.get("auth_time")
+        if identity.personal_number is None or identity.personal_number.digits12 != g.person.personal_number:
+            reason = "wrong_person"
+        elif not isinstance(auth_time, int) or auth_time < pending["started"] - 5:
+            reason = "stale"
+        elif not loa_at_least(identity.loa, eservice.min_loa):
+            reason = "loa"
+    if reason:
+        audit.by_person(
+            get_session(), "signing_failed", object_type="draft", object_id=str(draft.id), reason=reason
+        )
+        get_session().commit()
+        flash(str(SIGN_OIDC_FAILURES[reason]), "info" if reason == "cancelled" else "error")
+        return redirect(back)
+    if services.answers_digest(eservice, draft) != pending["digest"]:
+        flash(_("The application was changed after it was signed. It must be signed again."), "error")
+        return redirect(back)
+    evidence = SimpleNamespace(
+        completion={
+            "personal_number": g.person.personal_number,
+            "signature": identity.id_token,  # the provider's signature over the nonce, hence the digest
+            "ocsp_response": "",
+        },
+        user_visible_data=services.sign_text(eservice, draft, g.person, _role(role)),
+        order_ref=f"oidc:{provider.id}:{secrets.token_hex(8)}",
+        status="complete",
+    )
+    return redirect(_complete(draft, eservice, evidence, role))
+
+
 # --- co-applicant and receipt ------------------------------------------------------------------------------
 
 
@@ -561,6 +677,7 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
     get_session().commit()
     return render_template(
         "applications/co_applicant.html",
+        sign_provider=_login_provider(),
         draft=draft,
         eservice=eservice,
         sections=sections,

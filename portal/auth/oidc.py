@@ -253,11 +253,13 @@ def complete(provider: Provider, *, require_personal_number: bool) -> Identity:
     )
 
 
-def start(provider: Provider, redirect_uri: str) -> Any:
-    """The redirect to the provider's authorization endpoint (state, nonce and PKCE kept in the session)."""
-    extra: dict[str, str] = {"ui_locales": str(get_locale() or "sv")}
+def start(provider: Provider, redirect_uri: str, **params: Any) -> Any:
+    """The redirect to the provider's authorization endpoint (state, nonce and PKCE kept in the session);
+    ``params`` go into the request (e.g. a nonce of one's own, prompt, max_age)."""
+    extra: dict[str, Any] = {"ui_locales": str(get_locale() or "sv")}
     if provider.acr_values:
         extra["acr_values"] = provider.acr_values
+    extra.update(params)
     try:
         return client(provider).authorize_redirect(redirect_uri, **extra)
     except Exception as exc:  # discovery failed: the provider is down or misconfigured

@@ -96,7 +96,14 @@ def config(port: int, portal_port: str) -> dict[str, Any]:
             {
                 "client_id": "medborgarvy-demo",
                 "client_secret": DEMO_CLIENT_SECRET,
-                "redirect_uris": [f"{base}/logga-in/oidc/demo/callback" for base in bases],
+                "redirect_uris": [
+                    uri
+                    for base in bases
+                    for uri in (
+                        f"{base}/logga-in/oidc/demo/callback",
+                        f"{base}/ansokan/skriv-under/e-legitimation/demo/callback",
+                    )
+                ],
                 "post_logout_redirect_uris": [f"{base}/utloggad/e-legitimation" for base in bases],
             },
             {
