@@ -42,6 +42,7 @@ from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
+from portal.auth.views import END_REASONS
 from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
@@ -692,6 +693,8 @@ def init_app(app: Flask) -> None:
         login = loaded.login
         if login is None or login.staff_user_id is None:
             session.pop(SESSION_KEY, None)
+            if loaded.ended_reason and request.blueprint == bp.name:
+                flash(str(END_REASONS[loaded.ended_reason]), "info")
             return
         staff = get_session().get(StaffUser, login.staff_user_id)
         if staff is None or not staff.active or staff.municipality_id != g.municipality.id:

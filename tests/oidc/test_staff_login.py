@@ -115,3 +115,20 @@ def test_utforare_staff_get_their_provider_from_the_claims(
     # An utförare has no handläggare inbox: it sends them to their own cases.
     inbox = oidc_client.get("/handlaggare/")
     assert inbox.status_code == 302 and inbox.headers["Location"] == "/handlaggare/utforare/"
+
+
+def test_an_idle_staff_login_ends_with_a_message(
+    oidc_app: Flask, oidc_client: FlaskClient, oidc_provider: OIDCProvider
+) -> None:
+    import datetime as dt
+
+    from portal.auth.models import LoginSession
+
+    _staff_login(oidc_client, oidc_provider, "helena")
+    with oidc_app.app_context():
+        db = get_session()
+        login = db.scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
+        login.last_seen_at -= dt.timedelta(seconds=oidc_app.config["PORTAL"].session_idle_seconds + 5)
+        db.commit()
+    response = oidc_client.get("/handlaggare/", follow_redirects=True)
+    assert "logged out because you had not done anything for a while" in response.get_data(as_text=True)
