@@ -108,6 +108,13 @@ def current_choice(session: Session, case_id: uuid.UUID, on: dt.date | None = No
     )
 
 
+def serving_since(choice: ProviderChoice) -> dt.datetime:
+    """When the provider of ``choice`` took over: the utförare sees the messages from then on, not those
+    the person wrote to an earlier provider (another organisation, another duty of confidentiality)."""
+    local = dt.datetime.combine(choice.effective_date, dt.time.min, tzinfo=STOCKHOLM)
+    return local.astimezone(dt.UTC)
+
+
 def pending_choice(session: Session, case_id: uuid.UUID, on: dt.date | None = None) -> ProviderChoice | None:
     """A choice for a later date, waiting to take over."""
     return session.scalar(

@@ -5,6 +5,7 @@ by administrators."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -351,9 +352,13 @@ def _render_utforare_case(current: Case, *, unsent: str = "", message_error: str
         .where(Document.case_id == current.id, Document.kind == "genomforandeplan")
         .order_by(Document.created_at)
     ).all()
-    conversation = messaging.thread(session, current, "utforare")
-    names = _author_names(conversation)
     choice = services.current_choice(session, current.id)
+    thread = messaging.thread(session, current, "utforare")
+    since = services.serving_since(choice) if choice is not None else None
+    conversation = SimpleNamespace(
+        messages=[m for m in (thread.messages if thread else []) if since is None or m.created_at >= since]
+    )
+    names = _author_names(conversation)
     messaging.mark_read(session, current, by="staff", audience="utforare")
     audit.by_staff(
         session,
@@ -470,6 +475,14 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
         abort(404)
     attachment, case_id = row
     current = _served_case_or_404(case_id)
+    choice = services.current_choice(session, current.id)
+    if choice is None or attachment.message.created_at < services.serving_since(choice):
+        # Written to an earlier utförare: not this provider's to read.
+        audit.by_staff(
+            session, "access_denied", object_type="message_attachment", object_id=str(attachment_id)
+        )
+        session.commit()
+        abort(404)
     audit.by_staff(
         session,
         "message_attachment_read",

@@ -232,7 +232,7 @@ def test_an_administrator_keeps_the_catalogue(
     assert_accessible(ada)
     ada.get_by_label("Organisation number").fill("556700-9876")
     services = ada.locator("fieldset").filter(has_text="Services it provides")
-    services.get_by_label("Apply for home help").check()
+    services.get_by_label("Home help (hemtjänst)").check()
     ada.get_by_label("Areas served").fill("Centrum")
     ada.get_by_label("Languages spoken").fill("Svenska\nTigrinja")
     ada.get_by_label("Quality indicators").fill(

@@ -309,3 +309,31 @@ def test_the_citizen_sees_that_the_utforare_read_the_case(app, bankid_simulator)
     britt = citizen(app, bankid_simulator)
     page = britt.get("/mina-sidor/vem-har-last").text
     assert re.search(r"<td>Utförare</td>", page)
+
+
+def test_a_new_utforare_does_not_read_what_was_written_to_the_previous_one(app, bankid_simulator):  # type: ignore[no-untyped-def]
+    """The thread goes on, but each provider reads only the messages of its own time."""
+    case = britt_case(app)
+    britt = citizen(app, bankid_simulator)
+    page = britt.get(f"/arenden/{case.id}")
+    britt.post(
+        f"/arenden/{case.id}/meddelanden/utforare",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "body": "Till den gamla utföraren: nyckeln ligger hos grannen",
+        },
+    )
+    with app.app_context():
+        # The message was written yesterday, before the change takes effect today.
+        from portal.messaging.models import Message
+
+        session = get_session()
+        for message in session.scalars(sa.select(Message)):
+            message.created_at -= dt.timedelta(days=1)
+        session.commit()
+    choose(britt, case.id, provider_id(app, STJARNAN), dt.date.today())
+    samir = staff(app, bankid_simulator, SAMIR)
+    own = samir.get(f"/handlaggare/utforare/arenden/{case.id}")
+    assert own.status_code == 200
+    assert "nyckeln ligger hos grannen" not in own.text
+    assert "not shown" in own.text
