@@ -41,6 +41,7 @@ def my_pages() -> ResponseReturnValue:
     from portal.db import get_session
     from portal.messaging import services as messaging
     from portal.providers import services as providers
+    from portal.representation import services as representation
 
     eservices = forms.titles()
     if g.get("representation") is not None:
@@ -70,6 +71,9 @@ def my_pages() -> ResponseReturnValue:
         supplements=supplements,
         unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
         kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
+        represented=representation.active_for_agent(get_session(), g.person.id, g.municipality.id),
+        display_name=representation.display_name,
+        last_day=representation.last_day,
     )
 
 
