@@ -71,6 +71,10 @@ def _portal_env(simulator: Any, database: Path) -> dict[str, str]:
         PORTAL_BANKID_APP_URL=simulator.root_url + "app",
         PORTAL_BANKID_COLLECT_INTERVAL="1",
         PORTAL_DEMO="true",
+        # Every browser test logs in from 127.0.0.1: one client for the login limits, which
+        # tests/auth/test_rate_limits.py tests on their own.
+        PORTAL_LOGIN_LIMIT_PER_CLIENT="100000",
+        PORTAL_LOGIN_LIMIT_PER_IDENTITY="100000",
         PYTHONUNBUFFERED="1",
     )
     return env
