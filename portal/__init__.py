@@ -111,4 +111,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
         return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
+    @app.template_filter("sentence_case")
+    def sentence_case(text: object) -> str:
+        """The first letter upper case, the rest as written ("hemtjänst" as a heading; LSS stays LSS)."""
+        value = str(text)
+        return value[:1].upper() + value[1:]
+
     return app
