@@ -204,7 +204,11 @@ def choose(case_id: uuid.UUID) -> ResponseReturnValue:
     case = _granted_case_or_404(case_id)
     form = ChooseProviderForm(
         formdata=None,
-        data={"provider": request.args.get("utforare"), "effective_date": request.args.get("datum", "")},
+        # Today unless the link says otherwise: most people want the change as soon as possible.
+        data={
+            "provider": request.args.get("utforare"),
+            "effective_date": request.args.get("datum") or services.today().isoformat(),
+        },
     )
     return _render_choose(case, form)
 

@@ -327,3 +327,10 @@ def test_the_demo_seed_is_idempotent(app):
         assert seed_granted_case(session) is False
         session.commit()
         assert counts() == before
+
+
+def test_the_choice_form_starts_with_today(app, bankid_simulator):  # type: ignore[no-untyped-def]
+    case = britt_case(app)
+    britt = citizen(app, bankid_simulator)
+    page = britt.get(f"/arenden/{case.id}/utforare").text
+    assert f'value="{today().isoformat()}"' in page
