@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from portal.audit import services as audit
 from portal.auth.oidc import Identity
@@ -97,3 +98,58 @@ def staff_for_identity(
         db.commit()
         return None
     return staff
+
+
+# --- accounts kept by the municipality's administrators ----------------------------------------------------
+
+ACCOUNT_FIELDS = ("name", "personal_number", "email", "roles", "unit_id", "provider_id")
+
+
+def personal_number_taken(
+    session: Session, municipality_id: int, personal_number: str, except_id: int | None
+) -> bool:
+    stmt = sa.select(StaffUser.id).where(
+        StaffUser.municipality_id == municipality_id, StaffUser.personal_number == personal_number
+    )
+    if except_id is not None:
+        stmt = stmt.where(StaffUser.id != except_id)
+    return session.scalar(stmt) is not None
+
+
+def save_account(
+    session: Session, account: StaffUser | None, municipality_id: int, values: dict[str, object]
+) -> StaffUser:
+    """Add or change a staff account; the audit event names the changed fields, never a personnummer."""
+    created = account is None
+    if account is None:
+        account = StaffUser(municipality_id=municipality_id, roles=[])
+        session.add(account)
+    changed = sorted(name for name in ACCOUNT_FIELDS if getattr(account, name, None) != values[name])
+    for name in ACCOUNT_FIELDS:
+        setattr(account, name, values[name])
+    session.flush()
+    audit.by_staff(
+        session,
+        "staff_account_created" if created else "staff_account_changed",
+        object_type="staff_user",
+        object_id=str(account.id),
+        municipality_id=municipality_id,
+        changed=changed,
+        roles=list(account.roles),
+    )
+    session.commit()
+    return account
+
+
+def set_account_active(session: Session, account: StaffUser, active: bool) -> None:
+    """Deactivate or reactivate an account. A deactivated account's open logins are refused on their next
+    request (the staff loader checks ``active``) and it cannot log in again."""
+    account.active = active
+    audit.by_staff(
+        session,
+        "staff_account_activated" if active else "staff_account_deactivated",
+        object_type="staff_user",
+        object_id=str(account.id),
+        municipality_id=account.municipality_id,
+    )
+    session.commit()

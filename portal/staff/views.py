@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 
 import forms
 from forms import engine
+from forms.fields import options
 from portal.access import public, staff_required
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
@@ -50,8 +51,16 @@ from portal.db import get_session
 from portal.files.responses import file_response
 from portal.files.storage import storage
 from portal.messaging import services as messaging
+from portal.municipalities.models import Unit
 from portal.staff import services as staff_services
-from portal.staff.forms import DecisionForm, NoteForm, StatusForm, SupplementForm
+from portal.staff.forms import (
+    ROLE_LABELS,
+    DecisionForm,
+    NoteForm,
+    StaffAccountForm,
+    StatusForm,
+    SupplementForm,
+)
 from portal.staff.models import StaffUser
 
 bp = Blueprint("staff", __name__, url_prefix="/handlaggare")
@@ -676,6 +685,153 @@ def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
     else:
         abort(404)
     return redirect(url_for(".deliveries"))
+
+
+# --- staff accounts, kept by the municipality's administrators -----------------------------------------
+
+
+def _account_or_404(account_id: int) -> StaffUser:
+    account = get_session().get(StaffUser, account_id)
+    if account is None or account.municipality_id != g.staff.municipality_id:
+        audit.by_staff(get_session(), "access_denied", object_type="staff_user", object_id=str(account_id))
+        get_session().commit()
+        abort(404)
+    return account
+
+
+@bp.get("/personal/")
+@staff_required
+def accounts() -> ResponseReturnValue:
+    from portal.providers.models import Provider
+
+    _require_admin()
+    rows = (
+        get_session()
+        .execute(
+            sa.select(StaffUser, Unit.name, Provider.name)
+            .outerjoin(Unit, Unit.id == StaffUser.unit_id)
+            .outerjoin(Provider, Provider.id == StaffUser.provider_id)
+            .where(StaffUser.municipality_id == g.staff.municipality_id)
+            .order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.id)
+        )
+        .all()
+    )
+    return render_template("staff/accounts.html", rows=rows, role_labels=ROLE_LABELS)
+
+
+def _account_form(account: StaffUser | None, *, submitted: bool) -> StaffAccountForm:
+    from portal.providers.models import Provider
+
+    db = get_session()
+    if submitted:
+        form = StaffAccountForm()
+    elif account is None:
+        form = StaffAccountForm(formdata=None)
+    else:
+        form = StaffAccountForm(formdata=None, data=StaffAccountForm.data_of(account))
+    units = db.execute(
+        sa.select(Unit.id, Unit.name)
+        .where(Unit.municipality_id == g.staff.municipality_id)
+        .order_by(Unit.name)
+    ).all()
+    form.unit.choices = options([("", _("No unit")), *((str(i), name) for i, name in units)])
+    # The municipality's active providers, and the account's own even if it has since been deactivated.
+    current = account.provider_id if account is not None else None
+    providers = db.execute(
+        sa.select(Provider.id, Provider.name, Provider.active)
+        .where(
+            Provider.municipality_id == g.staff.municipality_id,
+            sa.or_(Provider.active.is_(True), Provider.id == current),
+        )
+        .order_by(Provider.name)
+    ).all()
+    form.provider.choices = options(
+        [
+            ("", _("None")),
+            *(
+                (str(i), name if active else _("%(name)s (deactivated)", name=name))
+                for i, name, active in providers
+            ),
+        ]
+    )
+    return form
+
+
+def _render_account_form(
+    form: StaffAccountForm, account: StaffUser | None, status: int = 200
+) -> ResponseReturnValue:
+    errors = [(field.id, str(message)) for field in form for message in field.errors]
+    return (
+        render_template("staff/account_form.html", form=form, account=account, errors=errors),
+        status,
+    )
+
+
+def _save_account(form: StaffAccountForm, account: StaffUser | None) -> bool:
+    """Saves a valid form; False (with the field's error set) when it cannot be saved."""
+    if not form.validate_on_submit():
+        return False
+    values = form.values()
+    number = values["personal_number"]
+    if number and staff_services.personal_number_taken(
+        get_session(), g.staff.municipality_id, str(number), account.id if account else None
+    ):
+        form.personal_number.errors = [
+            _("Another staff account in the municipality already has this personal identity number")
+        ]
+        return False
+    if account is not None and account.id == g.staff.id and "administrator" not in values["roles"]:
+        form.roles.errors = [_("You cannot take the administrator role from yourself")]
+        return False
+    staff_services.save_account(get_session(), account, g.staff.municipality_id, values)
+    return True
+
+
+@bp.route("/personal/ny", methods=["GET", "POST"])
+@staff_required
+def new_account() -> ResponseReturnValue:
+    _require_admin()
+    form = _account_form(None, submitted=request.method == "POST")
+    if request.method == "POST":
+        if _save_account(form, None):
+            flash(_("The staff account for %(name)s is added.", name=form.values()["name"]), "success")
+            return redirect(url_for(".accounts"))
+        return _render_account_form(form, None, 400)
+    return _render_account_form(form, None)
+
+
+@bp.route("/personal/<int:account_id>", methods=["GET", "POST"])
+@staff_required
+def edit_account(account_id: int) -> ResponseReturnValue:
+    _require_admin()
+    account = _account_or_404(account_id)
+    form = _account_form(account, submitted=request.method == "POST")
+    if request.method == "POST":
+        if _save_account(form, account):
+            flash(_("The changes to %(name)s are saved.", name=account.name), "success")
+            return redirect(url_for(".accounts"))
+        return _render_account_form(form, account, 400)
+    return _render_account_form(form, account)
+
+
+@bp.post("/personal/<int:account_id>/<action>")
+@staff_required
+def account_active(account_id: int, action: str) -> ResponseReturnValue:
+    _require_admin()
+    account = _account_or_404(account_id)
+    if action not in ("inaktivera", "aktivera"):
+        abort(404)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if action == "inaktivera" and account.id == g.staff.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for(".accounts"))
+    staff_services.set_account_active(get_session(), account, action == "aktivera")
+    if action == "aktivera":
+        flash(_("%(name)s can log in again.", name=account.name), "success")
+    else:
+        flash(_("%(name)s can no longer log in.", name=account.name), "success")
+    return redirect(url_for(".accounts"))
 
 
 def init_app(app: Flask) -> None:
