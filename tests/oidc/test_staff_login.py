@@ -132,3 +132,17 @@ def test_an_idle_staff_login_ends_with_a_message(
         db.commit()
     response = oidc_client.get("/handlaggare/", follow_redirects=True)
     assert "logged out because you had not done anything for a while" in response.get_data(as_text=True)
+
+
+def test_a_deactivated_account_cannot_log_in_with_the_municipalitys_login(
+    oidc_app: Flask, oidc_client: FlaskClient, oidc_provider: OIDCProvider
+) -> None:
+    # An administrator deactivated Helena at /handlaggare/personal/ (tests/staff/test_staff_admin.py).
+    with oidc_app.app_context():
+        helena = get_session().scalar(sa.select(StaffUser).where(StaffUser.personal_number == "197504303020"))
+        helena.active = False
+        get_session().commit()
+    response = _staff_login(oidc_client, oidc_provider, "helena")
+    assert response.status_code == 403
+    assert "no staff account with a role" in response.get_data(as_text=True)
+    assert oidc_client.get("/handlaggare/").status_code == 302
