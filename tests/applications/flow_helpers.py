@@ -66,7 +66,11 @@ def form_data(step_raw):  # type: ignore[no-untyped-def]
 def small_pdf() -> bytes:
     from fpdf import FPDF
 
+    import datetime as dt
+
     pdf = FPDF()
+    # A fixed creation date: two calls give the same bytes, even across a second's boundary.
+    pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
     pdf.cell(text="Kontoutdrag")
