@@ -64,9 +64,9 @@ def form_data(step_raw):  # type: ignore[no-untyped-def]
 
 
 def small_pdf() -> bytes:
-    from fpdf import FPDF
-
     import datetime as dt
+
+    from fpdf import FPDF
 
     pdf = FPDF()
     # A fixed creation date: two calls give the same bytes, even across a second's boundary.
