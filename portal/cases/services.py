@@ -321,12 +321,13 @@ def notify_person(
     path: str,
     stamp: str,
     texts: Callable[[str, str], tuple[str, str, str]],
-    extra_paragraphs: tuple[str, ...] = (),
+    extra_paragraphs: tuple[object, ...] = (),
 ) -> None:
     """A notice that something waits on Mina sidor, by e-mail and/or SMS as the person chose, through the
     outbox. ``texts(municipality name, url)`` gives the e-mail's subject and sentence and the SMS; they
     must say only that something waits, never what (neither channel is secure)."""
     from flask import current_app
+    from flask_babel import force_locale
     from flask_babel import gettext as _
 
     from portal.accounts.models import Person
@@ -338,10 +339,16 @@ def notify_person(
     if person is None or not (by_email or by_sms):
         return
     municipality = session.get(Municipality, municipality_id)
-    url = current_app.config["PORTAL"].base_url.rstrip("/") + path
-    subject, sentence, sms = texts(municipality.name if municipality else "", url)
+    config = current_app.config["PORTAL"]
+    url = config.base_url.rstrip("/") + path
+    # In the person's language, not that of whoever caused the notice (a handläggare, a case system).
+    locale = person.preferred_locale if person.preferred_locale in config.locales else config.default_locale
+    with force_locale(locale):
+        subject, sentence, sms = texts(municipality.name if municipality else "", url)
+        extra = [str(text) for text in extra_paragraphs]  # lazy strings, translated here
+        paragraphs = [_("Hello,"), sentence, *extra, _("This message cannot be answered.")]
     if by_email:
-        body = "\n\n".join([_("Hello,"), sentence, *extra_paragraphs, _("This message cannot be answered.")])
+        body = "\n\n".join(paragraphs)
         outbox.enqueue(
             session,
             topic="notification.email",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import Person
@@ -138,7 +139,7 @@ def notify_principal(session: Session, rep: Representation) -> None:
         path="/fullmakter",
         stamp=f"representation:{rep.id}",
         texts=texts,
-        extra_paragraphs=(_("If you do not recognise this, contact the social services."),),
+        extra_paragraphs=(_l("If you do not recognise this, contact the social services."),),
     )
 
 

@@ -179,3 +179,33 @@ def test_contact_details_are_validated_and_keep_what_was_typed(client, bankid_si
     assert response.status_code == 400
     assert 'value="inte-en-adress"' in response.text
     assert 'id="error-summary"' in response.text
+
+
+def test_a_notice_is_in_the_citizens_language_not_the_senders(app, client, bankid_simulator):  # type: ignore[no-untyped-def]
+    from portal.accounts.models import Person
+    from portal.outbox.models import OutboxItem
+
+    log_in(client, bankid_simulator)
+    set_contact(client, email="tolvan@example.se")
+    client.get("/sprak/en?next=/mina-sidor")  # Tolvan reads the portal in English
+    number = submit_hemtjanst(client, bankid_simulator)
+    staff = app.test_client()  # the handläggare works in Swedish
+    staff_log_in(staff, bankid_simulator, OMAR)
+    page = staff.get(staff_case_path(app, number))
+    staff.post(
+        staff_case_path(app, number) + "/meddelanden",
+        data={"csrf_token": csrf_from(page.text), "body": "Hej! Vi hörs på tisdag."},
+    )
+    with app.app_context():
+        session = get_session()
+        assert (
+            session.scalar(sa.select(Person.preferred_locale).where(Person.personal_number == "191212121212"))
+            == "en"
+        )
+        notice = session.scalars(
+            sa.select(OutboxItem)
+            .where(OutboxItem.topic == "notification.email")
+            .order_by(OutboxItem.id.desc())
+        ).first()
+        assert notice.payload["subject"] == "News in your case"
+        assert "Hello," in notice.payload["body"] and "Hej!" not in notice.payload["body"]
