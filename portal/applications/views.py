@@ -43,7 +43,7 @@ from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.oidc import loa_at_least
 from portal.cases.models import Document
 from portal.db import get_session
-from portal.files.responses import file_response
+from portal.files.responses import audited_file, file_response
 from portal.files.storage import storage
 from portal.representation import access as representation
 
@@ -83,14 +83,7 @@ def _draft_or_404(draft_id: uuid.UUID, *, editable: bool = True) -> tuple[Draft,
     if draft is not None and rep is not None and not representation.allows_eservice(rep, draft.eservice_id):
         draft = None
     if draft is None:
-        audit.by_person(
-            get_session(),
-            "access_denied",
-            object_type="draft",
-            object_id=str(draft_id),
-        )
-        get_session().commit()
-        abort(404)
+        audit.deny(audit.by_person, "draft", draft_id)
     eservice = _eservice_or_404(draft.eservice_id)
     if editable and draft.status != "in_progress":
         abort(404)
@@ -152,9 +145,7 @@ def start(eservice_id: str) -> ResponseReturnValue:
     _require_loa(eservice)
     rep = representation.current()
     if rep is not None and not representation.allows_eservice(rep, eservice.id):
-        audit.by_person(get_session(), "access_denied", object_type="eservice", object_id=eservice.id)
-        get_session().commit()
-        abort(404)
+        audit.deny(audit.by_person, "eservice", eservice.id)
     draft = services.start_draft(g.person, g.municipality, eservice, subject_id=representation.subject_id())
     return redirect(url_for(".tasks", draft_id=draft.id))
 
@@ -744,26 +735,16 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
         # Someone who applied as an ombud reads the case's documents only while acting under a valid grant.
         allowed = g.person.id == case.subject_id or _is_co_applicant(case.id)
     if not allowed:
-        audit.by_person(
-            get_session(),
-            "access_denied",
-            object_type="document",
-            object_id=str(document_id),
-        )
-        get_session().commit()
-        abort(404)
-    audit.by_person(
-        get_session(),
+        audit.deny(audit.by_person, "document", document_id)
+    return audited_file(
+        audit.by_person,
         "document_read",
         subject_person_id=case.subject_id,
         object_type="document",
-        object_id=str(doc.id),
-    )
-    get_session().commit()
-    return file_response(
-        storage.get(get_session(), doc.stored_file_id),
-        doc.media_type,
-        doc.filename,
+        object_id=doc.id,
+        stored_file_id=doc.stored_file_id,
+        media_type=doc.media_type,
+        filename=doc.filename,
         inline=request.args.get("ladda-ned") != "1",
     )
 

@@ -5,6 +5,9 @@ Callers add the event to their own transaction, so the change and its trace comm
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NoReturn
+
 from flask import g, has_request_context, request
 from sqlalchemy.orm import Session
 
@@ -64,3 +67,16 @@ def by_staff(session: Session, action: str, **fields: object) -> AuditEvent:
 def by_person(session: Session, action: str, **fields: object) -> AuditEvent:
     """An event whose actor is the person logged in on the current request."""
     return record(session, action, actor_type="person", actor_id=g.person.id, **fields)  # type: ignore[arg-type]
+
+
+def deny(by: Callable[..., AuditEvent], object_type: str, object_id: object) -> NoReturn:
+    """Someone asked for an object they may not see: an ``access_denied`` event by ``by`` (by_person or
+    by_staff), committed, then 404 — never 403, which would tell that the object exists."""
+    from flask import abort
+
+    from portal.db import get_session
+
+    session = get_session()
+    by(session, "access_denied", object_type=object_type, object_id=str(object_id))
+    session.commit()
+    abort(404)

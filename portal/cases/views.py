@@ -20,7 +20,7 @@ from portal.cases import services as cases_services
 from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
-from portal.files.responses import file_response
+from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.representation import access as representation
 from portal.staff.forms import AnswerSupplementForm
@@ -49,14 +49,6 @@ def visible_cases(right: str = "read"):  # type: ignore[no-untyped-def]
     if rep is not None:
         return sa.select(Case).where(*representation.case_conditions(rep, right))
     return sa.select(Case).where(Case.subject_id == g.person.id, Case.municipality_id == g.municipality.id)
-
-
-def _refuse(object_type: str, object_id: object) -> None:
-    """A case or object the person may not see (or not this way): an audit event, then 404."""
-    session = get_session()
-    audit.by_person(session, "access_denied", object_type=object_type, object_id=str(object_id))
-    session.commit()
-    abort(404)
 
 
 def _can_message() -> bool:
@@ -111,14 +103,7 @@ def _render_case(
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
     if case is None:
-        audit.by_person(
-            session,
-            "access_denied",
-            object_type="case",
-            object_id=str(case_id),
-        )
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_person, "case", case_id)
     events = session.scalars(
         sa.select(CaseEvent)
         .where(CaseEvent.case_id == case.id, CaseEvent.visible_to_citizen.is_(True))
@@ -219,7 +204,7 @@ def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
     session = get_session()
     case = session.scalar(visible_cases("message").where(Case.id == case_id))
     if case is None:
-        _refuse("case", case_id)
+        audit.deny(audit.by_person, "case", case_id)
     if not PostForm().validate_on_submit():
         abort(400)
     if audience == "utforare" and providers.current_choice(session, case.id) is None:
@@ -254,7 +239,6 @@ def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
 @bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
 @citizen_required
 def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
-    from portal.files.storage import storage
 
     session = get_session()
     found = messaging.attachment_with_case(session, attachment_id)
@@ -264,25 +248,17 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
     else:
         allowed = found is not None and found[1].subject_id == g.person.id
     if not allowed or found is None or found[1].municipality_id != g.municipality.id:
-        audit.by_person(
-            session,
-            "access_denied",
-            object_type="message_attachment",
-            object_id=str(attachment_id),
-        )
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_person, "message_attachment", attachment_id)
     attachment, case = found
-    audit.by_person(
-        session,
+    return audited_file(
+        audit.by_person,
         "message_attachment_read",
         subject_person_id=case.subject_id,
         object_type="message_attachment",
-        object_id=str(attachment.id),
-    )
-    session.commit()
-    return file_response(
-        storage.get(session, attachment.stored_file_id), attachment.media_type, attachment.filename
+        object_id=attachment.id,
+        stored_file_id=attachment.stored_file_id,
+        media_type=attachment.media_type,
+        filename=attachment.filename,
     )
 
 
@@ -292,7 +268,7 @@ def answer_supplement(case_id: uuid.UUID, request_id: uuid.UUID) -> ResponseRetu
     session = get_session()
     case = session.scalar(visible_cases("message").where(Case.id == case_id))
     if case is None:
-        _refuse("case", case_id)
+        audit.deny(audit.by_person, "case", case_id)
     form = AnswerSupplementForm()
     if not form.validate_on_submit():
         abort(400)

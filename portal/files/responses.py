@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from urllib.parse import quote
 
 from flask import Response
@@ -14,3 +16,32 @@ def file_response(content: bytes, media_type: str, filename: str, *, inline: boo
     # Uploaded files are never run as a page of ours.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def audited_file(
+    by: Callable[..., object],
+    action: str,
+    *,
+    subject_person_id: int,
+    object_type: str,
+    object_id: object,
+    stored_file_id: uuid.UUID,
+    media_type: str,
+    filename: str,
+    inline: bool = True,
+) -> Response:
+    """A stored file of someone's case data, sent after the read is audited (``by``: audit.by_person or
+    audit.by_staff) and committed: every read of case data leaves a trace."""
+    from portal.db import get_session
+    from portal.files.storage import storage
+
+    session = get_session()
+    by(
+        session,
+        action,
+        subject_person_id=subject_person_id,
+        object_type=object_type,
+        object_id=str(object_id),
+    )
+    session.commit()
+    return file_response(storage.get(session, stored_file_id), media_type, filename, inline=inline)

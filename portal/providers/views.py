@@ -20,8 +20,7 @@ from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.cases.models import Case, Document
 from portal.db import get_session
-from portal.files.responses import file_response
-from portal.files.storage import storage
+from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.providers import services
 from portal.providers.forms import ChooseProviderForm, ImplementationPlanForm, ProviderForm
@@ -165,9 +164,7 @@ def _granted_case_or_404(case_id: uuid.UUID) -> Case:
     if case is not None and rep is not None and not representation.allows_case(rep, case, "apply"):
         case = None
     if case is None:
-        audit.by_person(session, "access_denied", object_type="case", object_id=str(case_id))
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_person, "case", case_id)
     return case
 
 
@@ -272,9 +269,7 @@ def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
         case = None
     choice = services.choice_for_case(session, case_id, choice_id) if case is not None else None
     if case is None or choice is None:
-        audit.by_person(session, "access_denied", object_type="provider_choice", object_id=str(choice_id))
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_person, "provider_choice", choice_id)
     audit.by_person(
         session,
         "case_read",
@@ -311,9 +306,7 @@ def _served_case_or_404(case_id: uuid.UUID) -> Case:
         services.cases_served_by(staff.provider_id, staff.municipality_id).where(Case.id == case_id)  # type: ignore[arg-type]
     )
     if case is None:
-        audit.by_staff(session, "access_denied", object_type="case", object_id=str(case_id))
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_staff, "case", case_id)
     return case
 
 
@@ -443,19 +436,18 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     doc = session.get(Document, document_id)
     if doc is None or doc.kind != "genomforandeplan":
         _utforare()
-        audit.by_staff(session, "access_denied", object_type="document", object_id=str(document_id))
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_staff, "document", document_id)
     current = _served_case_or_404(doc.case_id)
-    audit.by_staff(
-        session,
+    return audited_file(
+        audit.by_staff,
         "document_read",
         subject_person_id=current.subject_id,
         object_type="document",
-        object_id=str(doc.id),
+        object_id=doc.id,
+        stored_file_id=doc.stored_file_id,
+        media_type=doc.media_type,
+        filename=doc.filename,
     )
-    session.commit()
-    return file_response(storage.get(session, doc.stored_file_id), doc.media_type, doc.filename)
 
 
 @utforare_bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
@@ -472,31 +464,22 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
     ).first()
     if row is None:
         _utforare()
-        audit.by_staff(
-            session, "access_denied", object_type="message_attachment", object_id=str(attachment_id)
-        )
-        session.commit()
-        abort(404)
+        audit.deny(audit.by_staff, "message_attachment", attachment_id)
     attachment, case_id = row
     current = _served_case_or_404(case_id)
     choice = services.current_choice(session, current.id)
     if choice is None or attachment.message.created_at < services.serving_since(choice):
         # Written to an earlier utförare: not this provider's to read.
-        audit.by_staff(
-            session, "access_denied", object_type="message_attachment", object_id=str(attachment_id)
-        )
-        session.commit()
-        abort(404)
-    audit.by_staff(
-        session,
+        audit.deny(audit.by_staff, "message_attachment", attachment_id)
+    return audited_file(
+        audit.by_staff,
         "message_attachment_read",
         subject_person_id=current.subject_id,
         object_type="message_attachment",
-        object_id=str(attachment.id),
-    )
-    session.commit()
-    return file_response(
-        storage.get(session, attachment.stored_file_id), attachment.media_type, attachment.filename
+        object_id=attachment.id,
+        stored_file_id=attachment.stored_file_id,
+        media_type=attachment.media_type,
+        filename=attachment.filename,
     )
 
 
@@ -512,9 +495,7 @@ def _admin() -> StaffUser:
 def _provider_or_404(provider_id: int) -> Provider:
     provider = get_session().get(Provider, provider_id)
     if provider is None or provider.municipality_id != g.staff.municipality_id:
-        audit.by_staff(get_session(), "access_denied", object_type="provider", object_id=str(provider_id))
-        get_session().commit()
-        abort(404)
+        audit.deny(audit.by_staff, "provider", provider_id)
     return provider
 
 

@@ -17,8 +17,7 @@ from portal.applications import services as applications
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.db import get_session, utcnow
-from portal.files.responses import file_response
-from portal.files.storage import storage
+from portal.files.responses import audited_file
 from portal.representation import services
 from portal.representation.forms import StaffRepresentationForm, check_staff, error_list
 from portal.representation.models import Representation
@@ -47,9 +46,7 @@ def _rep_or_404(rep_id: uuid.UUID) -> Representation:
     db = get_session()
     rep = db.get(Representation, rep_id)
     if rep is None or rep.municipality_id != g.municipality.id or rep.basis == "fullmakt":
-        audit.by_staff(db, "access_denied", object_type="representation", object_id=str(rep_id))
-        db.commit()
-        abort(404)
+        audit.deny(audit.by_staff, "representation", rep_id)
     return rep
 
 
@@ -139,16 +136,16 @@ def document(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _rep_or_404(rep_id)
     if rep.document_file_id is None:
         abort(404)
-    db = get_session()
-    audit.by_staff(
-        db,
+    return audited_file(
+        audit.by_staff,
         "document_read",
         subject_person_id=rep.principal_id,
         object_type="representation",
-        object_id=str(rep.id),
+        object_id=rep.id,
+        stored_file_id=rep.document_file_id,
+        media_type="application/pdf",
+        filename=rep.document_filename,
     )
-    db.commit()
-    return file_response(storage.get(db, rep.document_file_id), "application/pdf", rep.document_filename)
 
 
 @bp.get("/<uuid:rep_id>/aterkalla")

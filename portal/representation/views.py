@@ -119,9 +119,7 @@ def _own_or_404(rep_id: uuid.UUID, *, unsigned: bool = False) -> Representation:
         or rep.basis != "fullmakt"
         or (rep.status == "unsigned") != unsigned
     ):
-        audit.by_person(db, "access_denied", object_type="representation", object_id=str(rep_id))
-        db.commit()
-        abort(404)
+        audit.deny(audit.by_person, "representation", rep_id)
     return rep
 
 
@@ -410,9 +408,7 @@ def act(rep_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     rep = db.get(Representation, rep_id)
     if rep is None or rep.agent_id != g.person.id or rep.municipality_id != g.municipality.id:
-        audit.by_person(db, "access_denied", object_type="representation", object_id=str(rep_id))
-        db.commit()
-        abort(404)
+        audit.deny(audit.by_person, "representation", rep_id)
     if not services.start_acting(g.login, rep):
         flash(_("You can no longer act for %(name)s.", name=services.display_name(rep.principal)), "error")
         return redirect(url_for(".represented"))

@@ -48,8 +48,7 @@ from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import get_session
-from portal.files.responses import file_response
-from portal.files.storage import storage
+from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.municipalities.models import Unit
 from portal.staff import services as staff_services
@@ -294,14 +293,7 @@ def _case_or_404(case_id: uuid.UUID) -> Case:
     allowed = g.staff.has_role("handlaggare")
     case = get_session().scalar(_unit_cases().where(Case.id == case_id)) if allowed else None
     if case is None:
-        audit.by_staff(
-            get_session(),
-            "access_denied",
-            object_type="case",
-            object_id=str(case_id),
-        )
-        get_session().commit()
-        abort(404)
+        audit.deny(audit.by_staff, "case", case_id)
     return case
 
 
@@ -448,16 +440,15 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
         abort(404)
     attachment, owner_case = found
     _case_or_404(owner_case.id)
-    audit.by_staff(
-        db,
+    return audited_file(
+        audit.by_staff,
         "message_attachment_read",
         subject_person_id=owner_case.subject_id,
         object_type="message_attachment",
-        object_id=str(attachment.id),
-    )
-    db.commit()
-    return file_response(
-        storage.get(db, attachment.stored_file_id), attachment.media_type, attachment.filename
+        object_id=attachment.id,
+        stored_file_id=attachment.stored_file_id,
+        media_type=attachment.media_type,
+        filename=attachment.filename,
     )
 
 
@@ -621,15 +612,16 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     if doc is None:
         abort(404)
     current = _case_or_404(doc.case_id)
-    audit.by_staff(
-        db,
+    return audited_file(
+        audit.by_staff,
         "document_read",
         subject_person_id=current.subject_id,
         object_type="document",
-        object_id=str(doc.id),
+        object_id=doc.id,
+        stored_file_id=doc.stored_file_id,
+        media_type=doc.media_type,
+        filename=doc.filename,
     )
-    db.commit()
-    return file_response(storage.get(db, doc.stored_file_id), doc.media_type, doc.filename)
 
 
 # --- administration ------------------------------------------------------------------------------------
@@ -693,9 +685,7 @@ def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
 def _account_or_404(account_id: int) -> StaffUser:
     account = get_session().get(StaffUser, account_id)
     if account is None or account.municipality_id != g.staff.municipality_id:
-        audit.by_staff(get_session(), "access_denied", object_type="staff_user", object_id=str(account_id))
-        get_session().commit()
-        abort(404)
+        audit.deny(audit.by_staff, "staff_user", account_id)
     return account
 
 
