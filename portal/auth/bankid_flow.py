@@ -3,15 +3,33 @@ page, its JSON status for bankid.js, and the animated QR image. Each flow suppli
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
+from portal.accounts.models import Person
+from portal.auth import protection, ratelimit, services
 from portal.auth.bankid import qr_data, qr_svg, user_message
+from portal.auth.forms import PostForm
 from portal.auth.models import BankIDOrder
-from portal.db import utcnow
+from portal.db import get_session, utcnow
 
 
 @dataclass(frozen=True)
@@ -69,3 +87,91 @@ def qr_image(order: BankIDOrder | None) -> Response:
         abort(404)
     data = qr_data(order.qr_start_token, order.qr_start_secret, order.seconds_since_start(utcnow()))
     return Response(qr_svg(data), mimetype="image/svg+xml")
+
+
+@dataclass(frozen=True)
+class BankIDLogin:
+    """The BankID login of one area: citizens (blueprint "auth", /logga-in) or staff ("staff",
+    /handlaggare/logga-in). The order's handle in the session, the waiting page and its JSON, the QR code,
+    cancelling, and the per-identity login limit are the same; ``finish`` logs the person in for the area
+    and returns where to go (None: the order could not be used)."""
+
+    blueprint: str
+    order_key: str
+    purpose_ref: str
+    heading: Any
+    finish: Callable[[BankIDOrder], str | None]
+
+    def urls(self) -> FlowUrls:
+        return FlowUrls(
+            wait=url_for(f"{self.blueprint}.bankid_wait"),
+            status=url_for(f"{self.blueprint}.bankid_status"),
+            qr=url_for(f"{self.blueprint}.bankid_qr"),
+            cancel=url_for(f"{self.blueprint}.bankid_cancel"),
+            start=url_for(f"{self.blueprint}.bankid_start"),
+            other_way=url_for(f"{self.blueprint}.login"),
+        )
+
+    def remember(self, handle: str) -> None:
+        session[self.order_key] = handle
+
+    def order(self) -> BankIDOrder | None:
+        order = services.find_order(session.get(self.order_key), purpose="auth", purpose_ref=self.purpose_ref)
+        return order if order is not None and order.municipality_id == g.municipality.id else None
+
+    def _limited(self, order: BankIDOrder) -> ratelimit.Verdict | None:
+        """Count a completed login for its person; over the limit, the order is spent."""
+        person = get_session().get(Person, order.person_id)
+        if person is None:
+            return None
+        verdict = ratelimit.identity_attempt(person.personal_number)
+        if verdict.allowed:
+            return None
+        order.status = "used"
+        session.pop(self.order_key, None)
+        protection.record_refusal(g.municipality.id, "identity")
+        return verdict
+
+    def wait(self) -> ResponseReturnValue:
+        login_page = url_for(f"{self.blueprint}.login")
+        order = self.order()
+        if order is None:
+            flash(_("The login was interrupted. Please start again."), "error")
+            return redirect(login_page)
+        order = services.poll_order(order)
+        if order.status == "complete":
+            limited = self._limited(order)
+            if limited is not None:
+                return protection.too_many_page(limited)
+            target = self.finish(order)
+            if target:
+                return redirect(target)
+        if order.status == "used":
+            session.pop(self.order_key, None)
+            return redirect(login_page)
+        return render_wait(order, self.urls(), heading=self.heading)
+
+    def status(self) -> ResponseReturnValue:
+        login_page = url_for(f"{self.blueprint}.login")
+        order = self.order()
+        if order is None:
+            return jsonify(state="gone", redirect=login_page)
+        order = services.poll_order(order)
+        if order.status == "complete":
+            limited = self._limited(order)
+            if limited is not None:
+                flash(protection.refusal_text(limited), "error")
+                return jsonify(state="complete", redirect=login_page)
+            return jsonify(state="complete", redirect=self.finish(order) or login_page)
+        return jsonify(status_payload(order))
+
+    def qr(self) -> Response:
+        return qr_image(self.order())
+
+    def cancel(self) -> ResponseReturnValue:
+        order = self.order()
+        if PostForm().validate_on_submit() and order is not None:
+            services.cancel_order(order)
+        session.pop(self.order_key, None)
+        flash(_("The login was cancelled."), "info")
+        return redirect(url_for(f"{self.blueprint}.login"))

@@ -27,14 +27,11 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from portal.access import citizen_required, public
-from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
-from portal.auth import bankid_flow, oidc, oidc_flow, protection, ratelimit, services
+from portal.auth import bankid_flow, oidc, oidc_flow, protection, services
 from portal.auth.bankid import user_message
-from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.models import BankIDOrder
-from portal.db import get_session
 from portal.i18n import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -94,15 +91,8 @@ def bankid_start() -> ResponseReturnValue:
         return _login_page(
             message, 503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200
         )
-    session[ORDER_KEY] = result.handle
+    BANKID.remember(result.handle)
     return redirect(url_for(".bankid_wait"))
-
-
-def _current_order() -> BankIDOrder | None:
-    order = services.find_order(session.get(ORDER_KEY))
-    if order is None or order.municipality_id != g.municipality.id:
-        return None
-    return order
 
 
 def _finish_login(order: BankIDOrder) -> str | None:
@@ -120,85 +110,37 @@ def _enter(token: str) -> str:
     return target
 
 
-def _identity_limited(order: BankIDOrder) -> ratelimit.Verdict | None:
-    """Count a completed BankID login for its person; when over the limit, spend the order."""
-    person = get_session().get(Person, order.person_id)
-    if person is None:
-        return None
-    verdict = ratelimit.identity_attempt(person.personal_number)
-    if verdict.allowed:
-        return None
-    order.status = "used"
-    session.pop(ORDER_KEY, None)
-    protection.record_refusal(g.municipality.id, "identity")
-    return verdict
-
-
-def _urls() -> FlowUrls:
-    return FlowUrls(
-        wait=url_for(".bankid_wait"),
-        status=url_for(".bankid_status"),
-        qr=url_for(".bankid_qr"),
-        cancel=url_for(".bankid_cancel"),
-        start=url_for(".bankid_start"),
-        other_way=url_for(".login"),
-    )
+BANKID = bankid_flow.BankIDLogin(
+    blueprint="auth",
+    order_key=ORDER_KEY,
+    purpose_ref="",
+    heading=_l("Log in with BankID"),
+    finish=_finish_login,
+)
 
 
 @bp.get("/logga-in/bankid")
 @public
 def bankid_wait() -> ResponseReturnValue:
-    order = _current_order()
-    if order is None:
-        flash(_("The login was interrupted. Please start again."), "error")
-        return redirect(url_for(".login"))
-    order = services.poll_order(order)
-    if order.status == "complete":
-        limited = _identity_limited(order)
-        if limited is not None:
-            return protection.too_many_page(limited)
-        target = _finish_login(order)
-        if target:
-            return redirect(target)
-    if order.status == "used":
-        session.pop(ORDER_KEY, None)
-        return redirect(url_for(".login"))
-    return bankid_flow.render_wait(order, _urls(), heading=_("Log in with BankID"))
+    return BANKID.wait()
 
 
 @bp.get("/logga-in/bankid/status")
 @public
 def bankid_status() -> ResponseReturnValue:
-    order = _current_order()
-    if order is None:
-        return jsonify(state="gone", redirect=url_for(".login"))
-    order = services.poll_order(order)
-    if order.status == "complete":
-        limited = _identity_limited(order)
-        if limited is not None:
-            flash(protection.refusal_text(limited), "error")
-            return jsonify(state="complete", redirect=url_for(".login"))
-        target = _finish_login(order)
-        return jsonify(state="complete", redirect=target or url_for(".login"))
-    return jsonify(bankid_flow.status_payload(order))
+    return BANKID.status()
 
 
 @bp.get("/logga-in/bankid/qr.svg")
 @public
 def bankid_qr() -> ResponseReturnValue:
-    return bankid_flow.qr_image(_current_order())
+    return BANKID.qr()
 
 
 @bp.post("/logga-in/bankid/avbryt")
 @public
 def bankid_cancel() -> ResponseReturnValue:
-    form = PostForm()
-    order = _current_order()
-    if form.validate_on_submit() and order is not None:
-        services.cancel_order(order)
-    session.pop(ORDER_KEY, None)
-    flash(_("The login was cancelled."), "info")
-    return redirect(url_for(".login"))
+    return BANKID.cancel()
 
 
 # --- OpenID Connect (e-ID brokers) ------------------------------------------------------------------------

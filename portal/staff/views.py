@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -19,7 +18,6 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -28,6 +26,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 import forms
 from forms import engine
@@ -41,8 +40,8 @@ from portal.audit.models import AuditEvent
 from portal.auth import bankid_flow, oidc, oidc_flow, protection
 from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
-from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
+from portal.auth.models import BankIDOrder
 from portal.auth.views import END_REASONS
 from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
@@ -72,22 +71,6 @@ PAGE_SIZE = 25
 
 
 # --- login --------------------------------------------------------------------------------------------------
-
-
-def _urls() -> FlowUrls:
-    return FlowUrls(
-        wait=url_for(".bankid_wait"),
-        status=url_for(".bankid_status"),
-        qr=url_for(".bankid_qr"),
-        cancel=url_for(".bankid_cancel"),
-        start=url_for(".bankid_start"),
-        other_way=url_for(".login"),
-    )
-
-
-def _order() -> Any:
-    order = auth_services.find_order(session.get(ORDER_KEY), purpose="auth", purpose_ref="staff")
-    return order if order is not None and order.municipality_id == g.municipality.id else None
 
 
 @bp.get("/logga-in")
@@ -147,11 +130,11 @@ def bankid_start() -> ResponseReturnValue:
     if result.handle is None:
         flash(str(user_message(status=None, error_code=result.error_code, qr=not same_device).text), "error")
         return redirect(url_for(".login"))
-    session[ORDER_KEY] = result.handle
+    BANKID.remember(result.handle)
     return redirect(url_for(".bankid_wait"))
 
 
-def _finish(order: Any) -> str:
+def _finish(order: BankIDOrder) -> str:
     staff = get_session().scalar(
         sa.select(StaffUser)
         .join(Person, Person.personal_number == StaffUser.personal_number)
@@ -174,44 +157,37 @@ def _finish(order: Any) -> str:
     return _home(staff)
 
 
+BANKID = bankid_flow.BankIDLogin(
+    blueprint="staff",
+    order_key=ORDER_KEY,
+    purpose_ref="staff",
+    heading=_l("Staff login with BankID"),
+    finish=_finish,
+)
+
+
 @bp.get("/logga-in/bankid")
 @public
 def bankid_wait() -> ResponseReturnValue:
-    order = _order()
-    if order is None:
-        return redirect(url_for(".login"))
-    order = auth_services.poll_order(order)
-    if order.status == "complete":
-        return redirect(_finish(order))
-    return bankid_flow.render_wait(order, _urls(), heading=_("Staff login with BankID"))
+    return BANKID.wait()
 
 
 @bp.get("/logga-in/bankid/status")
 @public
 def bankid_status() -> ResponseReturnValue:
-    order = _order()
-    if order is None:
-        return jsonify(state="gone", redirect=url_for(".login"))
-    order = auth_services.poll_order(order)
-    if order.status == "complete":
-        return jsonify(state="complete", redirect=_finish(order))
-    return jsonify(bankid_flow.status_payload(order))
+    return BANKID.status()
 
 
 @bp.get("/logga-in/bankid/qr.svg")
 @public
 def bankid_qr() -> ResponseReturnValue:
-    return bankid_flow.qr_image(_order())
+    return BANKID.qr()
 
 
 @bp.post("/logga-in/bankid/avbryt")
 @public
 def bankid_cancel() -> ResponseReturnValue:
-    order = _order()
-    if PostForm().validate_on_submit() and order is not None:
-        auth_services.cancel_order(order)
-    session.pop(ORDER_KEY, None)
-    return redirect(url_for(".login"))
+    return BANKID.cancel()
 
 
 # --- OpenID Connect: the municipality's identity provider ----------------------------------------------

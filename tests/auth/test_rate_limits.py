@@ -100,3 +100,12 @@ def test_too_many_logins_for_one_identity_are_refused(limited_app: Flask, bankid
     refused = client.get("/logga-in/bankid")
     assert refused.status_code == 429
     assert client.get("/mina-sidor").status_code == 302
+
+
+def test_staff_bankid_logins_have_the_same_identity_limit(limited_app: Flask, bankid_simulator) -> None:  # type: ignore[no-untyped-def]
+    from tests.staff.test_workspace import OMAR, staff_log_in
+
+    for _ in range(2):
+        assert staff_log_in(_client(limited_app), bankid_simulator, OMAR).status_code == 302
+    refused = staff_log_in(_client(limited_app), bankid_simulator, OMAR)
+    assert refused.status_code == 429
