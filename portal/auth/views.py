@@ -273,3 +273,9 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
     @app.context_processor
     def _login_context() -> dict[str, object]:
         return {"person": g.get("person")}
+
+    @app.template_global()
+    def session_seconds_left(area: str) -> int:
+        """For static/js/session.js: how long this page's login has left as the page is made."""
+        login = g.get("staff_login") if area == "staff" else g.get("login")
+        return services.seconds_left(login) if login is not None else 0

@@ -124,7 +124,8 @@
       .catch(function () { extendForm.submit(); });
   });
 
-  // Any page load restarts the idle clock; ask the portal rather than trusting this page's own clock,
-  // since another tab may have kept the login alive.
-  later(0, check);
+  // The page says how long its login has left when it was made; the portal is asked only when the
+  // warning is due (another tab may have kept the login alive meanwhile).
+  var left = parseInt(body.getAttribute("data-session-remaining"), 10);
+  later(isNaN(left) ? 0 : (left - warning) * 1000, check);
 })();
