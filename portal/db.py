@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -75,6 +75,19 @@ M = TypeVar("M", bound=MunicipalMixin)
 def scoped(stmt: sa.Select[tuple[M]], model: type[M]) -> sa.Select[tuple[M]]:
     """Limit a query of a municipal model to the municipality of the current request."""
     return stmt.where(model.municipality_id == g.municipality.id)
+
+
+def taken_in_municipality(
+    session: Session, column: Any, value: object, municipality_id: int, except_id: object = None
+) -> bool:
+    """Whether another record of the municipality already has ``value`` in ``column`` (a model's
+    attribute), e.g. an organisation number or a staff member's personnummer; ``except_id`` is the record
+    being edited."""
+    model = column.class_
+    stmt = sa.select(model.id).where(model.municipality_id == municipality_id, column == value)
+    if except_id is not None:
+        stmt = stmt.where(model.id != except_id)
+    return session.scalar(stmt.limit(1)) is not None
 
 
 def make_engine(url: str) -> sa.Engine:

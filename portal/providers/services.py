@@ -349,17 +349,6 @@ def set_active(session: Session, provider: Provider, active: bool, staff_id: int
     session.commit()
 
 
-def organisation_number_taken(
-    session: Session, municipality_id: int, number: str, except_id: int | None
-) -> bool:
-    stmt = sa.select(Provider.id).where(
-        Provider.municipality_id == municipality_id, Provider.organisation_number == number
-    )
-    if except_id is not None:
-        stmt = stmt.where(Provider.id != except_id)
-    return session.scalar(stmt) is not None
-
-
 # --- the utförare's side ----------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from portal.accounts.models import Person
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.cases.models import Case, Document
-from portal.db import get_session
+from portal.db import get_session, taken_in_municipality
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.providers import services
@@ -545,8 +545,11 @@ def new() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate_on_submit():
             values = form.values()
-            if services.organisation_number_taken(
-                get_session(), staff.municipality_id, str(values["organisation_number"]), None
+            if taken_in_municipality(
+                get_session(),
+                Provider.organisation_number,
+                values["organisation_number"],
+                staff.municipality_id,
             ):
                 form.organisation_number.errors = [
                     _("A provider with this organisation number is already here")
@@ -568,8 +571,12 @@ def edit(provider_id: int) -> ResponseReturnValue:
         form = _prepared(ProviderForm())
         if form.validate_on_submit():
             values = form.values()
-            if services.organisation_number_taken(
-                get_session(), staff.municipality_id, str(values["organisation_number"]), provider.id
+            if taken_in_municipality(
+                get_session(),
+                Provider.organisation_number,
+                values["organisation_number"],
+                staff.municipality_id,
+                provider.id,
             ):
                 form.organisation_number.errors = [
                     _("A provider with this organisation number is already here")

@@ -105,17 +105,6 @@ def staff_for_identity(
 ACCOUNT_FIELDS = ("name", "personal_number", "email", "roles", "unit_id", "provider_id")
 
 
-def personal_number_taken(
-    session: Session, municipality_id: int, personal_number: str, except_id: int | None
-) -> bool:
-    stmt = sa.select(StaffUser.id).where(
-        StaffUser.municipality_id == municipality_id, StaffUser.personal_number == personal_number
-    )
-    if except_id is not None:
-        stmt = stmt.where(StaffUser.id != except_id)
-    return session.scalar(stmt) is not None
-
-
 def save_account(
     session: Session, account: StaffUser | None, municipality_id: int, values: dict[str, object]
 ) -> StaffUser:

@@ -46,7 +46,7 @@ from portal.auth.views import END_REASONS
 from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
-from portal.db import get_session
+from portal.db import get_session, taken_in_municipality
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.municipalities.models import Unit
@@ -739,8 +739,12 @@ def _save_account(form: StaffAccountForm, account: StaffUser | None) -> bool:
         return False
     values = form.values()
     number = values["personal_number"]
-    if number and staff_services.personal_number_taken(
-        get_session(), g.staff.municipality_id, str(number), account.id if account else None
+    if number and taken_in_municipality(
+        get_session(),
+        StaffUser.personal_number,
+        str(number),
+        g.staff.municipality_id,
+        account.id if account else None,
     ):
         form.personal_number.errors = [
             _("Another staff account in the municipality already has this personal identity number")
