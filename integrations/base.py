@@ -42,3 +42,17 @@ class Adapter(Protocol):
     id: str
 
     def deliver(self, delivery: Delivery) -> DeliveryResult: ...
+
+
+def parse_topics(value: Any, default: frozenset[str], adapter_id: str) -> frozenset[str]:
+    """An adapter's ``topics`` setting: a list, or a comma-separated string; missing means ``default``."""
+    if value is None:
+        return default
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple | set | frozenset) or not all(isinstance(t, str) for t in value):
+        raise PermanentError(f"{adapter_id}: topics must be a list of topic names")
+    topics = frozenset(t.strip() for t in value if t.strip())
+    if not topics:
+        raise PermanentError(f"{adapter_id}: topics must name at least one topic")
+    return topics

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
 
 # The topics a case system takes unless the settings say otherwise; notifications only when named.
 DEFAULT_TOPICS = frozenset({"application.submitted"})
@@ -163,20 +163,6 @@ def _directory_matches(path: Path, attachments: list[_Attachment]) -> bool:
     return all((path / name).read_bytes() == content for name, content in expected.items())
 
 
-def _topics(value: Any) -> frozenset[str]:
-    """The ``topics`` setting: a list, or a comma-separated string; missing means DEFAULT_TOPICS."""
-    if value is None:
-        return DEFAULT_TOPICS
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, list | tuple | set | frozenset) or not all(isinstance(t, str) for t in value):
-        raise PermanentError("filedrop: topics must be a list of topic names")
-    topics = frozenset(t.strip() for t in value if t.strip())
-    if not topics:
-        raise PermanentError("filedrop: topics must name at least one topic")
-    return topics
-
-
 @registry.register("filedrop")
 class FiledropAdapter:
     id = "filedrop"
@@ -193,7 +179,7 @@ class FiledropAdapter:
         unknown = set(settings) - _SETTINGS
         if unknown:
             raise PermanentError(f"filedrop: unknown settings {sorted(unknown)}")
-        topics = _topics(settings.get("topics"))
+        topics = parse_topics(settings.get("topics"), DEFAULT_TOPICS, "filedrop")
         return cls(directory=settings.get("directory") or "", topics=topics)
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:

@@ -62,7 +62,7 @@ from typing import Any
 import httpx
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
 
 SIGNATURE_HEADER = "X-Medborgarvy-Signature"
 TIMESTAMP_HEADER = "X-Medborgarvy-Timestamp"
@@ -175,20 +175,6 @@ def _external_ref(response: httpx.Response) -> str:
     return ""
 
 
-def _topics(value: Any) -> frozenset[str]:
-    """The ``topics`` setting: a list, or a comma-separated string; missing means DEFAULT_TOPICS."""
-    if value is None:
-        return DEFAULT_TOPICS
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, list | tuple | set | frozenset) or not all(isinstance(t, str) for t in value):
-        raise PermanentError("webhook: topics must be a list of topic names")
-    topics = frozenset(t.strip() for t in value if t.strip())
-    if not topics:
-        raise PermanentError("webhook: topics must name at least one topic")
-    return topics
-
-
 @registry.register("webhook")
 class WebhookAdapter:
     """POSTs each delivery to ``url``, signed with ``secret``; see the module docstring for the protocol.
@@ -262,7 +248,7 @@ class WebhookAdapter:
             secret = os.environ.get(str(settings["secret_env"]), "")
             if not secret:
                 raise PermanentError(f"webhook: the environment variable {settings['secret_env']} is not set")
-        topics = _topics(settings.get("topics"))
+        topics = parse_topics(settings.get("topics"), DEFAULT_TOPICS, "webhook")
         try:
             timeout = float(settings.get("timeout", 10.0))
         except (TypeError, ValueError) as exc:
