@@ -23,6 +23,7 @@ from portal.db import get_session
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.representation import access as representation
+from portal.representation.access import visible_cases
 from portal.staff.forms import AnswerSupplementForm
 
 bp = Blueprint("cases", __name__)
@@ -40,15 +41,6 @@ ANSWER_ERRORS = {
     "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
     "empty": _l("The file is empty. Choose another file."),
 }
-
-
-def visible_cases(right: str = "read"):  # type: ignore[no-untyped-def]
-    """The cases the logged-in person may see here: their own, in this municipality; while acting for
-    someone, the principal's cases within the representation's scope, if it gives ``right``."""
-    rep = representation.current()
-    if rep is not None:
-        return sa.select(Case).where(*representation.case_conditions(rep, right))
-    return sa.select(Case).where(Case.subject_id == g.person.id, Case.municipality_id == g.municipality.id)
 
 
 def _can_message() -> bool:

@@ -257,16 +257,7 @@ def confirm_choice(case_id: uuid.UUID) -> ResponseReturnValue:
 @citizen_required
 def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
     session = get_session()
-    case = session.scalar(
-        sa.select(Case).where(
-            Case.id == case_id,
-            Case.subject_id == representation.subject_id(),
-            Case.municipality_id == g.municipality.id,
-        )
-    )
-    rep = representation.current()
-    if case is not None and rep is not None and not representation.allows_case(rep, case, "read"):
-        case = None
+    case = session.scalar(representation.visible_cases("read").where(Case.id == case_id))
     choice = services.choice_for_case(session, case_id, choice_id) if case is not None else None
     if case is None or choice is None:
         audit.deny(audit.by_person, "provider_choice", choice_id)

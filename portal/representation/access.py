@@ -54,6 +54,15 @@ def case_conditions(rep: Representation, right: str) -> list[Any]:
     return conditions
 
 
+def visible_cases(right: str = "read") -> sa.Select[tuple[Case]]:
+    """The cases the logged-in person may see here: their own, in this municipality; while acting for
+    someone, the principal's cases within the representation's scope, if it gives ``right``."""
+    rep = current()
+    if rep is not None:
+        return sa.select(Case).where(*case_conditions(rep, right))
+    return sa.select(Case).where(Case.subject_id == g.person.id, Case.municipality_id == g.municipality.id)
+
+
 def allows_eservice(rep: Representation, eservice_id: str) -> bool:
     """Applying for the principal: the apply right, and an e-service within the scope."""
     if not rep.can_apply:
