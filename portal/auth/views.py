@@ -7,7 +7,6 @@ Without JavaScript the waiting page reloads itself every two seconds; with it, s
 from __future__ import annotations
 
 import logging
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -24,7 +23,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 
 from portal.access import citizen_required, public
 from portal.accounts.services import person_from_eid
@@ -63,7 +61,7 @@ def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
             "auth/login.html",
             mobile_first=bankid_flow.is_mobile(),
             oidc_providers=oidc.providers_for("citizen", g.municipality.slug),
-            start_error=SimpleNamespace(text=error) if isinstance(error, str | LazyString) else error,
+            start_error=error,
         ),
         status,
     )
@@ -89,7 +87,7 @@ def bankid_start() -> ResponseReturnValue:
     if result.handle is None:
         message = user_message(status=None, error_code=result.error_code, qr=not same_device)
         return _login_page(
-            message, 503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200
+            message.text, 503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200
         )
     BANKID.remember(result.handle)
     return redirect(url_for(".bankid_wait"))
