@@ -92,9 +92,7 @@ def assign(session: Session, case: Case, staff_id: int) -> None:
     session.commit()
 
 
-def set_status(
-    session: Session, case: Case, status: str, staff_id: int | None, *, actor: str = "staff"
-) -> None:
+def set_status(session: Session, case: Case, status: str, staff_id: int | None) -> None:
     from portal.cases.models import STATUSES
 
     if status not in STATUSES or status == case.status:
