@@ -47,6 +47,8 @@ LOA_BY_ACR = {
     "http://eidas.europa.eu/LoA/substantial": "loa3",
     "http://eidas.europa.eu/LoA/high": "loa4",
 }
+LOA2_ACR = "http://id.elegnamnden.se/loa/1.0/loa2"
+LOA3_ACR = "http://id.elegnamnden.se/loa/1.0/loa3"
 LOA_RANK = {"loa1": 1, "loa2": 2, "loa3": 3, "loa4": 4}
 
 DEMO_CLIENT_SECRET = "demo-only-oidc-secret"  # noqa: S105 - the local demo provider's, refused in production
@@ -125,6 +127,8 @@ def demo_providers(config: Config) -> list[Provider]:
             discovery_url=discovery,
             client_id="medborgarvy-demo",
             client_secret=DEMO_CLIENT_SECRET,
+            # Asking for the levels makes the provider state the one used (acr) in the ID token.
+            acr_values=f"{LOA3_ACR} {LOA2_ACR}",
         ),
         Provider(
             id="demo-staff",
