@@ -112,7 +112,9 @@ def serving_since(choice: ProviderChoice) -> dt.datetime:
     """When the provider of ``choice`` took over: the utförare sees the messages from then on, not those
     the person wrote to an earlier provider (another organisation, another duty of confidentiality)."""
     local = dt.datetime.combine(choice.effective_date, dt.time.min, tzinfo=STOCKHOLM)
-    return local.astimezone(dt.UTC)
+    # A choice that takes effect the day it is made: what was written earlier that day was to the
+    # provider then serving.
+    return max(local.astimezone(dt.UTC), choice.chosen_at)
 
 
 def pending_choice(session: Session, case_id: uuid.UUID, on: dt.date | None = None) -> ProviderChoice | None:

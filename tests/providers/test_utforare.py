@@ -153,7 +153,9 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
     assert refused.status_code == 404
     samir = staff(app, bankid_simulator, SAMIR)
     samir_page = samir.get(f"/handlaggare/utforare/arenden/{case.id}").text
-    assert "Kan ni komma en halvtimme senare på fredag?" in samir_page
+    # The thread goes on with Samir, but what Britt and Ulla wrote to each other stays theirs.
+    assert "Kan ni komma en halvtimme senare på fredag?" not in samir_page
+    assert "Det går bra, vi kommer klockan elva." not in samir_page
     samir.post(
         f"/handlaggare/utforare/arenden/{case.id}/meddelanden",
         data={"csrf_token": csrf_from(samir_page), "body": "Hej Britt, vi på Stjärnan hälsar välkommen."},
@@ -337,3 +339,19 @@ def test_a_new_utforare_does_not_read_what_was_written_to_the_previous_one(app, 
     assert own.status_code == 200
     assert "nyckeln ligger hos grannen" not in own.text
     assert "not shown" in own.text
+
+
+def test_a_message_written_earlier_the_same_day_stays_with_the_previous_utforare(app, bankid_simulator):  # type: ignore[no-untyped-def]
+    """The choice takes effect today, but the message was written before it was made."""
+    case = britt_case(app)
+    britt = citizen(app, bankid_simulator)
+    page = britt.get(f"/arenden/{case.id}")
+    britt.post(
+        f"/arenden/{case.id}/meddelanden/utforare",
+        data={"csrf_token": csrf_from(page.text), "body": "Till den gamla utföraren i morse"},
+    )
+    choose(britt, case.id, provider_id(app, STJARNAN), dt.date.today())
+    samir = staff(app, bankid_simulator, SAMIR)
+    assert (
+        "Till den gamla utföraren i morse" not in samir.get(f"/handlaggare/utforare/arenden/{case.id}").text
+    )
