@@ -223,9 +223,9 @@ def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
         )
     if audience == "utforare":
         flash(_("Your message is sent to the utförare."), "success")
-        return redirect(url_for(".show", case_id=case.id) + "#utforare-messages")
+        return redirect(url_for(".show", case_id=case.id))
     flash(_("Your message is sent. You will get a notice when the case officer answers."), "success")
-    return redirect(url_for(".show", case_id=case.id) + "#messages")
+    return redirect(url_for(".show", case_id=case.id))
 
 
 @bp.get("/meddelanden/bilagor/<uuid:attachment_id>")

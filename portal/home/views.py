@@ -71,6 +71,7 @@ def my_pages() -> ResponseReturnValue:
         supplements=supplements,
         unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
         kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
+        insats_names=forms.service_names(),
         represented=representation.active_for_agent(get_session(), g.person.id, g.municipality.id),
         display_name=representation.display_name,
         last_day=representation.last_day,

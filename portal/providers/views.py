@@ -397,7 +397,7 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
         message = UPLOAD_ERRORS.get(error) or _l("The attachment must be a PDF, JPG, PNG or a photo (HEIC).")
         return _render_utforare_case(current, unsent=body, message_error=str(message), status=400)
     flash(_("The message is sent. The person gets a notice without its content."), "success")
-    return redirect(url_for(".case", case_id=case_id) + "#messages")
+    return redirect(url_for(".case", case_id=case_id))
 
 
 @utforare_bp.post("/arenden/<uuid:case_id>/genomforandeplan")
@@ -409,7 +409,7 @@ def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
     upload = request.files.get("document")
     if upload is None or not upload.filename:
         flash(_("Attach the genomförandeplan as a PDF"), "error")
-        return redirect(url_for(".case", case_id=case_id) + "#plans")
+        return redirect(url_for(".case", case_id=case_id))
     error = services.add_implementation_plan(
         get_session(), current, g.staff.id, (upload.filename, upload.read())
     )
@@ -417,7 +417,7 @@ def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
         flash(_("The genomförandeplan must be a readable PDF."), "error")
     else:
         flash(_("The genomförandeplan is published to the person."), "success")
-    return redirect(url_for(".case", case_id=case_id) + "#plans")
+    return redirect(url_for(".case", case_id=case_id))
 
 
 @utforare_bp.get("/dokument/<uuid:document_id>")

@@ -58,7 +58,7 @@ BASIS_LABELS = {
 RIGHT_LABELS = {
     "read": _l("Read the status and documents"),
     "message": _l("Send and read messages"),
-    "apply": _l("Apply"),
+    "apply": _l("Make applications"),
 }
 STATE_LABELS = {
     "active": _l("Valid"),

@@ -404,7 +404,7 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
         )
     else:
         flash(_("The message is sent. The applicant gets a notice without its content."), "success")
-    return redirect(url_for(".case", case_id=case_id) + "#messages")
+    return redirect(url_for(".case", case_id=case_id))
 
 
 @bp.get("/meddelanden/bilagor/<uuid:attachment_id>")

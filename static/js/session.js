@@ -41,7 +41,31 @@
 
   function secondsLeft() { return (deadline - Date.now()) / 1000; }
 
+  // Typing is activity too, though the page does not talk to the portal while someone writes: when the
+  // warning is due and the person has typed since the page last told the portal, the login is extended
+  // quietly instead of interrupting them.
+  var typedSince = false;
+  document.addEventListener("input", function () { typedSince = true; }, true);
+
+  function extendQuietly() {
+    typedSince = false;
+    fetch(extendForm.getAttribute("action"), {
+      method: "POST",
+      body: new FormData(extendForm),
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) { return response.json(); })
+      .then(function (state) {
+        if (state.state !== "active") { return ended(); }
+        deadline = Date.now() + state.remaining * 1000;
+        later((state.remaining - warning) * 1000, check);
+      })
+      .catch(function () { later(30000, check); });
+  }
+
   function check() {
+    if (typedSince && dialog.hidden) { return extendQuietly(); }
     fetch(statusUrl, { credentials: "same-origin", headers: background, cache: "no-store" })
       .then(function (response) { return response.json(); })
       .then(function (state) {
@@ -117,6 +141,7 @@
       .then(function (state) {
         if (state.state !== "active") { return ended(); }
         saved = false;
+        typedSince = false;
         deadline = Date.now() + state.remaining * 1000;
         hide();
         later((state.remaining - warning) * 1000, check);
