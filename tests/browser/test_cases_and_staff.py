@@ -194,8 +194,10 @@ def request_supplement(page: Page, text: str, due: dt.date) -> None:
 def send_staff_message(page: Page, text: str) -> None:
     page.get_by_label("Skriv till sökanden", exact=True).fill(text)
     page.get_by_role("button", name="Skicka meddelandet", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/handlaggare/arenden/[0-9a-f-]{36}#messages$"))
+    # The page opens at its notice (a jump to the thread would hide it).
+    expect(page).to_have_url(re.compile(r"/handlaggare/arenden/[0-9a-f-]{36}$"))
     expect(flash(page)).to_have_text("Meddelandet är skickat. Sökanden får ett besked utan innehållet.")
+    expect(flash(page)).to_be_in_viewport()
     expect(messages_from(page, OMAR.name).filter(has_text=text)).to_contain_text("Inte läst än")
     assert_accessible(page)
 
