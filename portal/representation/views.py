@@ -249,13 +249,13 @@ def _sign_key(rep: Representation, side: str) -> str:
     return f"sign:{services.sign_ref(rep, side)}"
 
 
-def urls_endpoint(side: str, step: str) -> str:
+def _endpoint(side: str, step: str) -> str:
     return (".sign_" if side == "principal" else ".accept_") + step
 
 
 def _sign_urls(rep: Representation, side: str) -> FlowUrls:
     def url(step: str) -> str:
-        return url_for(urls_endpoint(side, step), rep_id=rep.id)
+        return url_for(_endpoint(side, step), rep_id=rep.id)
 
     return FlowUrls(
         wait=url("wait"),
@@ -280,7 +280,7 @@ def _start(rep: Representation, side: str, text: str) -> ResponseReturnValue:
         municipality=g.municipality,
         end_user_ip=request.remote_addr or "127.0.0.1",
         same_device=same_device,
-        return_url=url_for(urls_endpoint(side, "wait"), rep_id=rep.id, _external=True),
+        return_url=url_for(_endpoint(side, "wait"), rep_id=rep.id, _external=True),
         side=side,
     )
     if result.handle is None:

@@ -364,3 +364,19 @@ def test_signing_and_accepting_completed_several_times_at_once_give_one_effect(
             sa.select(OutboxItem).where(OutboxItem.idempotency_key.like(f"%:representation:{rep_id}"))
         ).all()
         assert len(notices) == 1
+
+
+def test_an_offer_revoked_before_it_is_answered_can_no_longer_be_accepted(app, client, bankid_simulator):
+    rep_id = _offer_signed(app, client, bankid_simulator)
+    tolvan = app.test_client()
+    log_in(tolvan, bankid_simulator, TOLVAN)
+    offer = tolvan.get(f"/fullmakter/erbjudanden/{rep_id}")
+    assert offer.status_code == 200
+    page = client.get(f"/fullmakter/{rep_id}/aterkalla")
+    assert "19121212-1212" in page.text and "Tolvan" not in page.text
+    client.post(f"/fullmakter/{rep_id}/aterkalla", data={"csrf_token": csrf_from(page.text)})
+    accept = f"/fullmakter/erbjudanden/{rep_id}/godta"
+    started = tolvan.post(accept, data={"csrf_token": csrf_from(offer.text), "device": "other"})
+    assert started.status_code == 404
+    assert rep_id not in tolvan.get("/mina-sidor").text
+    assert "Revoked" in client.get("/fullmakter").text
