@@ -65,6 +65,9 @@ class Config:
     login_limit_per_client: int = 30
     login_limit_per_identity: int = 10
     login_limit_window_seconds: int = 10 * 60
+    # Fullmakter offered to this many different personnummer per citizen and day; more are refused, so
+    # the form cannot be used to try numbers.
+    fullmakt_limit_per_day: int = 5
     redis_url: str = ""
     # Trust X-Forwarded-For/-Proto from this many proxies (0: none), so endUserIp is the citizen's.
     proxy_count: int = 0

@@ -35,9 +35,9 @@ class Verdict:
         return max(1, math.ceil(self.retry_after / 60))
 
 
-def _key(kind: str, value: str) -> tuple[str, int, int]:
+def _key(kind: str, value: str, window: int | None = None) -> tuple[str, int, int]:
     config = current_app.config["PORTAL"]
-    window = config.login_limit_window_seconds
+    window = window or config.login_limit_window_seconds
     now = int(time.time())
     index = now // window
     digest = hmac.new(config.secret_key.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
@@ -87,9 +87,10 @@ def _count_in_database(key: str, ttl: int) -> int:
     return 1
 
 
-def hit(kind: str, value: str, limit: int) -> Verdict:
-    """Count one attempt for ``kind`` ("client" or "identity") and ``value``; refuse above ``limit``."""
-    key, remaining, window = _key(kind, value)
+def hit(kind: str, value: str, limit: int, *, window: int | None = None) -> Verdict:
+    """Count one attempt for ``kind`` ("client", "identity", "fullmakt") and ``value``; refuse above
+    ``limit`` within the window (the login window unless given, in seconds)."""
+    key, remaining, window = _key(kind, value, window)
     if current_app.config["PORTAL"].redis_url:
         try:
             count = _count_in_redis(key, window)

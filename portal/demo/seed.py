@@ -148,6 +148,7 @@ def seed_representations() -> bool:
         rep = Representation(
             principal_id=principal.id,
             agent_id=agent.id,
+            agent_number=agent.personal_number,
             municipality_id=municipality.id,
             basis=basis,
             scope=scope,

@@ -73,6 +73,7 @@ def my_pages() -> ResponseReturnValue:
         kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
         insats_names=forms.service_names(),
         represented=representation.active_for_agent(get_session(), g.person.id, g.municipality.id),
+        offers=representation.offers_for(get_session(), g.person, g.municipality.id),
         display_name=representation.display_name,
         last_day=representation.last_day,
     )

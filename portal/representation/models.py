@@ -28,8 +28,12 @@ class Representation(MunicipalMixin, Base):
     id: Mapped[UUIDPK]
     principal_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     principal: Mapped[Person] = relationship(foreign_keys=[principal_id])
-    agent_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    agent: Mapped[Person] = relationship(foreign_keys=[agent_id])
+    # A citizen's fullmakt names its agent by the personnummer the principal typed (agent_number); the
+    # agent's person is set only when they accept with their own e-ID, so looking creates no person row
+    # and the principal learns nothing about the number (not even whether the portal knows it).
+    agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    agent: Mapped[Person | None] = relationship(foreign_keys=[agent_id])
+    agent_number: Mapped[str] = mapped_column(sa.String(12), default="", index=True)
     basis: Mapped[str] = mapped_column(sa.String(20))
     # "all" the principal's matters here, chosen "cases" (case_ids) or "eservices" (eservice_ids).
     scope: Mapped[str] = mapped_column(sa.String(20), default="all")
@@ -38,8 +42,12 @@ class Representation(MunicipalMixin, Base):
     can_read: Mapped[bool] = mapped_column(default=False)
     can_message: Mapped[bool] = mapped_column(default=False)
     can_apply: Mapped[bool] = mapped_column(default=False)
-    # "unsigned" while a citizen's fullmakt waits for the BankID signature; only "active" gives access.
+    # A citizen's fullmakt: "unsigned" while it waits for the principal's BankID signature, "offered" while
+    # it waits for the agent to accept (until offer_expires_at), then "active" or "declined". Only
+    # "active" gives access.
     status: Mapped[str] = mapped_column(sa.String(20), default="unsigned")
+    offer_expires_at: Mapped[OptionalTimestamp]
+    answered_at: Mapped[OptionalTimestamp]
     valid_from: Mapped[Timestamp]
     valid_until: Mapped[Timestamp]
     revoked_at: Mapped[OptionalTimestamp]
@@ -52,6 +60,8 @@ class Representation(MunicipalMixin, Base):
     ocsp_response: Mapped[str] = mapped_column(sa.Text, default="")
     order_ref: Mapped[str] = mapped_column(sa.String(64), default="")
     signed_at: Mapped[OptionalTimestamp]
+    # The agent's acceptance, signed with their own BankID: signed_text, signature, ocsp_response, order_ref.
+    acceptance: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     # ... or the staff member who registered it and the decision or förordnande they uploaded ...
     registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     document_file_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("stored_file.id"))
@@ -72,8 +82,14 @@ class Representation(MunicipalMixin, Base):
         )
 
     def state(self, now: dt.datetime) -> str:
-        """unsigned, revoked, expired, future or active: what the lists show."""
-        if self.status != "active":
+        """unsigned, offered, declined, not_accepted, revoked, expired, future or active: what the lists
+        show."""
+        if self.status == "offered" and self.revoked_at is None:
+            expires = self.offer_expires_at
+            return "not_accepted" if expires is not None and now >= expires else "offered"
+        if self.status == "declined":
+            return "declined"
+        if self.status not in ("active", "offered"):
             return "unsigned"
         if self.revoked_at is not None:
             return "revoked"

@@ -22,6 +22,7 @@ from portal.accounts.personnummer import InvalidPersonnummer, Personnummer, pars
 from portal.accounts.services import person_by_number
 from portal.audit import services as audit
 from portal.audit.models import AuditEvent
+from portal.auth import ratelimit
 from portal.auth import services as auth_services
 from portal.auth.models import BankIDOrder, LoginSession
 from portal.cases.services import notify_person
@@ -53,6 +54,13 @@ def last_day(rep: Representation) -> dt.date:
     return (rep.valid_until - dt.timedelta(seconds=1)).astimezone(STOCKHOLM).date()
 
 
+def last_answer_day(rep: Representation) -> dt.date | None:
+    """The last day (Swedish time) the agent can accept an offered fullmakt."""
+    if rep.offer_expires_at is None:
+        return None
+    return (rep.offer_expires_at - dt.timedelta(seconds=1)).astimezone(STOCKHOLM).date()
+
+
 def eighteenth_birthday(pnr: Personnummer) -> dt.date:
     born = pnr.birth_date
     try:
@@ -72,7 +80,7 @@ def given_by(session: Session, principal_id: int, municipality_id: int) -> list[
             .where(
                 Representation.principal_id == principal_id,
                 Representation.municipality_id == municipality_id,
-                Representation.status == "active",
+                Representation.status.in_(("offered", "active", "declined")),
             )
             .order_by(Representation.created_at.desc())
         )
@@ -99,8 +107,10 @@ def active_for_agent(session: Session, agent_id: int, municipality_id: int) -> l
     return [r for r in received_by(session, agent_id, municipality_id) if r.is_active(now)]
 
 
-def display_name(person: Person) -> str:
+def display_name(person: Person | None) -> str:
     """A person's name, or their masked number when they have never logged in and staff gave no name."""
+    if person is None:
+        return "—"
     if person.name:
         return person.name
     try:
@@ -144,6 +154,14 @@ def notify_principal(session: Session, rep: Representation) -> None:
 
 
 # --- a citizen's fullmakt -----------------------------------------------------------------------------------
+# The principal names the agent only by personnummer. Nothing here looks that number up while the principal
+# drafts and signs: the pages, their errors and their timing are the same for a number the portal knows and
+# one it does not, and no person row is made. The agent finds the offer when they log in and accepts it with
+# their own BankID; only then does the principal see the agent's name. Tries are limited per principal and
+# day, so the form cannot be used to go through numbers either.
+
+OFFER_DAYS = 30
+TRY_WINDOW_SECONDS = 24 * 60 * 60
 
 
 @dataclass
@@ -156,16 +174,48 @@ class FullmaktTerms:
     valid_until: dt.date
 
 
+def agent_label(rep: Representation) -> str:
+    """Whom a fullmakt is given to, as the principal may see it: the agent's name once they have
+    accepted it, before that only the number the principal typed."""
+    if rep.agent is not None and rep.status == "active":
+        return display_name(rep.agent)
+    try:
+        return Personnummer(rep.agent_number).formatted
+    except InvalidPersonnummer:
+        return "—"
+
+
+def count_try(principal: Person, agent_number: str) -> ratelimit.Verdict:
+    """Count a fullmakt drafted for a number this principal has not drafted one for today, and refuse it
+    above the day's limit. The same number again (a corrected draft) is not counted. Only the principal's
+    own rows are read, never anything about the number."""
+    since = utcnow() - dt.timedelta(seconds=TRY_WINDOW_SECONDS)
+    seen = get_session().scalar(
+        sa.select(Representation.id)
+        .where(
+            Representation.principal_id == principal.id,
+            Representation.basis == "fullmakt",
+            Representation.agent_number == agent_number,
+            Representation.created_at >= since,
+        )
+        .limit(1)
+    )
+    if seen is not None:
+        return ratelimit.Verdict(True)
+    limit = current_app.config["PORTAL"].fullmakt_limit_per_day
+    return ratelimit.hit("fullmakt", str(principal.id), limit, window=TRY_WINDOW_SECONDS)
+
+
 def save_fullmakt_draft(
     principal: Person, municipality: Municipality, terms: FullmaktTerms, draft: Representation | None = None
 ) -> Representation:
-    """The fullmakt as typed, waiting for the principal's BankID signature (no access until signed)."""
+    """The fullmakt as typed, waiting for the principal's BankID signature (no access until accepted)."""
     session = get_session()
-    agent = person_by_number(parse(terms.agent_number))
     if draft is None:
         draft = Representation(principal_id=principal.id, municipality_id=municipality.id, basis="fullmakt")
         session.add(draft)
-    draft.agent_id = agent.id
+    draft.agent_id = None
+    draft.agent_number = parse(terms.agent_number).digits12
     draft.scope = terms.scope
     draft.case_ids = list(terms.case_ids) if terms.scope == "cases" else []
     draft.eservice_ids = list(terms.eservice_ids) if terms.scope == "eservices" else []
@@ -191,38 +241,49 @@ def unsigned_draft(session: Session, rep_id: uuid.UUID, principal_id: int, munic
     )
 
 
+def _bankid_text(title: str, statement: str, lines: list[str], rep: Representation, signer: str) -> str:
+    """A text to sign in the BankID app (simpleMarkdownV1): what, the terms, until when, by whom."""
+    valid_until = _("Valid until: %(date)s", date=last_day(rep).isoformat())
+    terms = [f"+ {line}" for line in lines]
+    return "\n".join(
+        ["# " + title, "", statement, "", *terms, "", valid_until, "", _("Signed by: %(name)s", name=signer)]
+    )
+
+
 def sign_text(rep: Representation, titles: dict[str, Any], case_labels: dict[str, str]) -> str:
-    """What the principal sees in the BankID app (simpleMarkdownV1)."""
-    session = get_session()
-    agent = session.get(Person, rep.agent_id)
-    principal = session.get(Person, rep.principal_id)
-    assert agent is not None and principal is not None  # noqa: S101 - foreign keys
-    lines = [
-        "# " + _("Fullmakt"),
-        "",
-        _(
-            "I give %(agent)s (%(number)s) the right to act for me as described below.",
-            agent=agent.name or _("the person"),
-            number=Personnummer(agent.personal_number).formatted,
-        ),
-        "",
-    ]
-    for line in describe(rep, titles, case_labels):
-        lines.append(f"+ {line}")
-    lines += [
-        "",
-        _("Valid until: %(date)s", date=last_day(rep).isoformat()),
-        "",
-        _("Signed by: %(name)s", name=principal.name),
-    ]
-    return "\n".join(lines)
+    """What the principal signs: the number they typed, no name."""
+    principal = get_session().get(Person, rep.principal_id)
+    assert principal is not None  # noqa: S101 - foreign key
+    statement = _(
+        "I give the person with personal identity number %(number)s the right to act for me as "
+        "described below.",
+        number=Personnummer(rep.agent_number).formatted,
+    )
+    return _bankid_text(_("Fullmakt"), statement, describe(rep, titles, case_labels), rep, principal.name)
 
 
-def describe(rep: Representation, titles: dict[str, Any], case_labels: dict[str, str]) -> list[str]:
-    """The scope and rights in plain words, for the BankID text and the receipt."""
+def accept_text(
+    rep: Representation, agent: Person, titles: dict[str, Any], case_labels: dict[str, str]
+) -> str:
+    """What the agent signs when they accept."""
+    statement = _(
+        "I accept the fullmakt from %(principal)s and may act for them as described below.",
+        principal=display_name(rep.principal),
+    )
+    lines = describe(rep, titles, case_labels, voice="agent")
+    return _bankid_text(_("Accept a fullmakt"), statement, lines, rep, agent.name)
+
+
+def describe(
+    rep: Representation, titles: dict[str, Any], case_labels: dict[str, str], *, voice: str = "principal"
+) -> list[str]:
+    """The scope and rights in plain words, for the BankID texts and the pages: as the principal says it,
+    or (voice="agent") as the agent reads it."""
+    agent = voice == "agent"
     lines: list[str] = []
     if rep.scope == "all":
-        lines.append(_("All my matters at the social services"))
+        mine = _("All my matters at the social services")
+        lines.append(_("All their matters at the social services") if agent else mine)
     elif rep.scope == "cases":
         for case_id in rep.case_ids or []:
             lines.append(_("The case %(case)s", case=case_labels.get(case_id, case_id)))
@@ -234,12 +295,13 @@ def describe(rep: Representation, titles: dict[str, Any], case_labels: dict[str,
     if rep.can_message:
         lines.append(_("Send and read messages in the cases"))
     if rep.can_apply:
-        lines.append(_("Apply on my behalf"))
+        lines.append(_("Apply on their behalf") if agent else _("Apply on my behalf"))
     return lines
 
 
-def sign_ref(rep: Representation) -> str:
-    return f"representation:{rep.id}"
+def sign_ref(rep: Representation, side: str = "principal") -> str:
+    """The BankID order's reference: the principal's signature, or the agent's acceptance."""
+    return f"representation:{rep.id}" if side == "principal" else f"representation:{rep.id}:accept"
 
 
 def start_signing(
@@ -251,12 +313,15 @@ def start_signing(
     end_user_ip: str,
     same_device: bool,
     return_url: str,
+    side: str = "principal",
 ) -> auth_services.StartResult:
+    """A BankID sign order over the fullmakt's terms, for the principal's signature or the agent's
+    acceptance (side="agent")."""
     import hashlib
     import json
 
     terms = {
-        "agent": rep.agent_id,
+        "agent": rep.agent_number,
         "scope": rep.scope,
         "cases": rep.case_ids,
         "eservices": rep.eservice_ids,
@@ -269,43 +334,207 @@ def start_signing(
         same_device=same_device,
         return_url=return_url,
         purpose="sign",
-        purpose_ref=sign_ref(rep),
+        purpose_ref=sign_ref(rep, side),
         user_visible_data=text,
         user_non_visible_data=hashlib.sha256(json.dumps(terms, sort_keys=True).encode()).hexdigest(),
         signer_personal_number=signer.personal_number,
     )
 
 
-def finish_signing(rep: Representation, order: BankIDOrder, signer: Person) -> bool:
-    """Store the signature as the fullmakt's evidence and make it valid; notify the principal."""
+def _change(rep: Representation, from_status: str, *conditions: Any, **values: Any) -> bool:
+    """One atomic state change (UPDATE ... WHERE status = from_status): of two completions of the same
+    signature sent at once, only the first finds the fullmakt still in from_status and changes it; the
+    second changes nothing and is told so. On PostgreSQL the second waits for the first's row lock and
+    then re-reads the status; SQLite serialises the writes (BEGIN IMMEDIATE)."""
+    session = get_session()
+    result = session.execute(
+        sa.update(Representation)
+        .where(Representation.id == rep.id, Representation.status == from_status, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if changed:
+        session.refresh(rep)
+    else:
+        session.rollback()
+    return changed
+
+
+def _evidence(order: BankIDOrder) -> dict[str, str]:
+    completion = order.completion or {}
+    return {
+        "signed_text": order.user_visible_data,
+        "signature": completion.get("signature", ""),
+        "ocsp_response": completion.get("ocsp_response", ""),
+        "order_ref": order.order_ref,
+    }
+
+
+def finish_signing(rep: Representation, order: BankIDOrder, signer: Person) -> str:
+    """Store the principal's signature as the fullmakt's evidence and offer it to the agent. Returns
+    "offered", "done" when a concurrent completion of the same signature got there first, or "failed"."""
     session = get_session()
     completion = order.completion or {}
     if completion.get("personal_number") != signer.personal_number or rep.principal_id != signer.id:
         log.error("fullmakt sign order %s completed by someone other than the principal", order.order_ref)
-        return False
+        return "failed"
     now = utcnow()
-    rep.signed_text = order.user_visible_data
-    rep.signature = completion.get("signature", "")
-    rep.ocsp_response = completion.get("ocsp_response", "")
-    rep.order_ref = order.order_ref
-    rep.signed_at = now
-    rep.valid_from = now
-    rep.status = "active"
+    answer_until = end_of_day(now.astimezone(STOCKHOLM).date() + dt.timedelta(days=OFFER_DAYS))
+    if not _change(
+        rep,
+        "unsigned",
+        **_evidence(order),
+        signed_at=now,
+        valid_from=now,
+        offer_expires_at=min(answer_until, rep.valid_until),
+        status="offered",
+    ):
+        return "done"
     order.status, order.completion = "used", None
+    _record(session, rep, signer, "representation_granted")
+    _notify_agent_of_offer(session, rep)
+    session.commit()
+    return "offered"
+
+
+def _offers(agent: Person, municipality_id: int) -> sa.Select[tuple[Representation]]:
+    return sa.select(Representation).where(
+        Representation.agent_number == agent.personal_number,
+        Representation.principal_id != agent.id,
+        Representation.municipality_id == municipality_id,
+        Representation.basis == "fullmakt",
+        Representation.status == "offered",
+        Representation.revoked_at.is_(None),
+        Representation.offer_expires_at > utcnow(),
+    )
+
+
+def offers_for(session: Session, agent: Person, municipality_id: int) -> list[Representation]:
+    """Fullmakter offered to this person that wait for their answer."""
+    return list(
+        session.scalars(
+            _offers(agent, municipality_id)
+            .options(selectinload(Representation.principal))
+            .order_by(Representation.created_at)
+        )
+    )
+
+
+def offer(session: Session, rep_id: uuid.UUID, agent: Person, municipality_id: int) -> Representation | None:
+    return session.scalar(_offers(agent, municipality_id).where(Representation.id == rep_id))
+
+
+def _still_open(agent: Person) -> tuple[Any, ...]:
+    return (
+        Representation.agent_number == agent.personal_number,
+        Representation.revoked_at.is_(None),
+        Representation.offer_expires_at > utcnow(),
+    )
+
+
+def finish_accepting(rep: Representation, order: BankIDOrder, agent: Person) -> str:
+    """The agent's BankID signature accepts the offer and makes the fullmakt active; the principal is
+    notified. Returns "accepted", "done" (a concurrent completion was first) or "failed"."""
+    session = get_session()
+    completion = order.completion or {}
+    if completion.get("personal_number") != agent.personal_number:
+        log.error("fullmakt accept order %s completed by someone other than the agent", order.order_ref)
+        return "failed"
+    now = utcnow()
+    if not _change(
+        rep,
+        "offered",
+        *_still_open(agent),
+        agent_id=agent.id,
+        acceptance=_evidence(order),
+        answered_at=now,
+        valid_from=now,
+        status="active",
+    ):
+        return "done" if session.get(Representation, rep.id).agent_id == agent.id else "failed"  # type: ignore[union-attr]
+    order.status, order.completion = "used", None
+    _record(session, rep, agent, "representation_accepted")
+    notify_principal(session, rep)
+    session.commit()
+    return "accepted"
+
+
+def decline(rep: Representation, agent: Person) -> bool:
+    """The agent declines the offer: it ends, and the principal is told (without details)."""
+    session = get_session()
+    if not _change(rep, "offered", *_still_open(agent), answered_at=utcnow(), status="declined"):
+        return False
+    _record(session, rep, agent, "representation_declined")
+    notify_person(
+        session,
+        rep.principal_id,
+        rep.municipality_id,
+        path="/fullmakter",
+        stamp=f"representation-declined:{rep.id}",
+        texts=lambda municipality, url: (
+            _("Answer about your fullmakt"),
+            _(
+                "A fullmakt you gave at %(municipality)s has been declined. Log in to My pages to see "
+                "it: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+            _(
+                "%(municipality)s: a fullmakt you gave has been declined. Log in to My pages: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+        ),
+    )
+    session.commit()
+    return True
+
+
+def _record(session: Session, rep: Representation, actor: Person, action: str) -> None:
+    """The audit event of a step of a citizen's fullmakt, by the principal or the agent."""
     audit.record(
         session,
-        "representation_granted",
+        action,
         actor_type="person",
-        actor_id=signer.id,
-        subject_person_id=signer.id,
+        actor_id=actor.id,
+        subject_person_id=rep.principal_id,
         object_type="representation",
         object_id=str(rep.id),
         municipality_id=rep.municipality_id,
         basis="fullmakt",
     )
-    notify_principal(session, rep)
-    session.commit()
-    return True
+
+
+def _notify_agent_of_offer(session: Session, rep: Representation) -> None:
+    """Someone who already uses the portal is told that an offer waits (nothing about whose or what).
+    This is the only look-up of the number, after the principal's BankID signature, and its outcome never
+    reaches the principal."""
+    agent_id = session.scalar(sa.select(Person.id).where(Person.personal_number == rep.agent_number))
+    if agent_id is None:
+        return
+    notify_person(
+        session,
+        agent_id,
+        rep.municipality_id,
+        path="/mina-sidor",
+        stamp=f"representation-offer:{rep.id}",
+        texts=lambda municipality, url: (
+            _("A fullmakt waits for your answer"),
+            _(
+                "Someone has offered you a fullmakt at %(municipality)s. Log in to My pages within "
+                "%(days)s days to read it and accept or decline it: %(url)s",
+                municipality=municipality,
+                days=OFFER_DAYS,
+                url=url,
+            ),
+            _(
+                "%(municipality)s: a fullmakt waits for your answer. Log in to My pages: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+        ),
+    )
 
 
 def revoke(rep: Representation, *, by_type: str, by_id: int) -> None:

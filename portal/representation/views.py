@@ -66,6 +66,9 @@ STATE_LABELS = {
     "expired": _l("Expired"),
     "future": _l("Not valid yet"),
     "unsigned": _l("Not signed"),
+    "offered": _l("Waiting for the person to accept"),
+    "declined": _l("Declined"),
+    "not_accepted": _l("Not accepted in time"),
 }
 ENDED_MESSAGES = {
     "revoked": _l("You can no longer act for %(name)s: the right to do so has been revoked."),
@@ -109,7 +112,8 @@ def _eservice_choices() -> list[tuple[str, str]]:
     return [(e.id, str(e.title)) for e in applications.enabled_eservices(g.municipality)]
 
 
-def _own_or_404(rep_id: uuid.UUID, *, unsigned: bool = False) -> Representation:
+def _own_or_404(rep_id: uuid.UUID, *, unsigned: bool | None = False) -> Representation:
+    """The principal's own fullmakt: unsigned (True), signed (False) or either (None)."""
     db = get_session()
     rep = db.get(Representation, rep_id)
     if (
@@ -117,7 +121,7 @@ def _own_or_404(rep_id: uuid.UUID, *, unsigned: bool = False) -> Representation:
         or rep.principal_id != g.person.id
         or rep.municipality_id != g.municipality.id
         or rep.basis != "fullmakt"
-        or (rep.status == "unsigned") != unsigned
+        or (unsigned is not None and (rep.status == "unsigned") != unsigned)
     ):
         audit.deny(audit.by_person, "representation", rep_id)
     return rep
@@ -129,7 +133,9 @@ def _view(rep: Representation) -> dict[str, Any]:
         "lines": services.describe(rep, eforms.titles(), _case_labels(rep.principal_id)),
         "last_day": services.last_day(rep),
         "state": rep.state(utcnow()),
-        "display_name_fn": services.display_name,
+        "states": STATE_LABELS,
+        "answer_by": services.last_answer_day(rep),
+        "agent_label": services.agent_label,
     }
 
 
@@ -150,7 +156,9 @@ def index() -> ResponseReturnValue:
         states=STATE_LABELS,
         rights=RIGHT_LABELS,
         last_day=services.last_day,
+        answer_by=services.last_answer_day,
         display_name=services.display_name,
+        agent_label=services.agent_label,
     )
 
 
@@ -166,7 +174,7 @@ def _fullmakt_form(rep: Representation | None) -> FullmaktForm:
             form.valid_until.data = default_until().isoformat()
             form.rights.data = ["read"]
         else:
-            form.personal_number.data = Personnummer(rep.agent.personal_number).formatted
+            form.personal_number.data = Personnummer(rep.agent_number).formatted
             form.scope.data = rep.scope
             form.case_ids.data = list(rep.case_ids or [])
             form.eservice_ids.data = list(rep.eservice_ids or [])
@@ -175,15 +183,28 @@ def _fullmakt_form(rep: Representation | None) -> FullmaktForm:
     return form
 
 
+TOO_MANY_TRIES = _l(
+    "You have written fullmakter for many different people today. To protect everyone's personal data, "
+    "you can give more tomorrow. Contact the social services if you need help now."
+)
+
+
 def _edit(rep: Representation | None) -> ResponseReturnValue:
     form = _fullmakt_form(rep)
     errors: list[tuple[str, str]] = []
+    status, headers = 200, {}
     if request.method == "POST":
         form.validate()
         if "csrf_token" in form.errors:
             abort(400)
         check_fullmakt(form, g.person.personal_number)
         errors = error_list(form)
+        if not errors:
+            verdict = services.count_try(g.person, form.personal_number.digits12 or "")
+            if not verdict.allowed:
+                form.personal_number.errors.append(TOO_MANY_TRIES)
+                errors = error_list(form)
+                status, headers = 429, {"Retry-After": str(verdict.retry_after)}
         if not errors:
             terms = services.FullmaktTerms(
                 agent_number=form.personal_number.digits12 or "",
@@ -195,9 +216,9 @@ def _edit(rep: Representation | None) -> ResponseReturnValue:
             )
             saved = services.save_fullmakt_draft(g.person, g.municipality, terms, rep)
             return redirect(url_for(".review", rep_id=saved.id))
-    return render_template("representation/form.html", form=form, errors=errors, rep=rep), (
-        400 if errors else 200
-    )
+        status = status if status != 200 else 400
+    page = render_template("representation/form.html", form=form, errors=errors, rep=rep)
+    return page, status, headers
 
 
 @bp.route("/fullmakter/ny", methods=["GET", "POST"])
@@ -216,81 +237,150 @@ def edit(rep_id: uuid.UUID) -> ResponseReturnValue:
 @citizen_required
 def review(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _own_or_404(rep_id, unsigned=True)
-    return render_template(
-        "representation/review.html",
-        mobile_first=bankid_flow.is_mobile(),
-        agent_number=Personnummer(rep.agent.personal_number).formatted,
-        **_view(rep),
-    )
+    return render_template("representation/review.html", mobile_first=bankid_flow.is_mobile(), **_view(rep))
 
 
-def _sign_urls(rep: Representation) -> FlowUrls:
+# --- signing: the principal's signature, and the agent's acceptance -----------------------------------------
+# Both are BankID signatures over the same terms (services.start_signing), through the same waiting page as
+# every other signature; side is "principal" or "agent".
+
+
+def _sign_key(rep: Representation, side: str) -> str:
+    return f"sign:{services.sign_ref(rep, side)}"
+
+
+def _endpoint(side: str, step: str) -> str:
+    return (".sign_" if side == "principal" else ".accept_") + step
+
+
+def _sign_urls(rep: Representation, side: str) -> FlowUrls:
+    def url(step: str) -> str:
+        return url_for(_endpoint(side, step), rep_id=rep.id)
+
     return FlowUrls(
-        wait=url_for(".sign_wait", rep_id=rep.id),
-        status=url_for(".sign_status", rep_id=rep.id),
-        qr=url_for(".sign_qr", rep_id=rep.id),
-        cancel=url_for(".sign_cancel", rep_id=rep.id),
-        start=url_for(".sign_start", rep_id=rep.id),
-        other_way=url_for(".review", rep_id=rep.id),
+        wait=url("wait"),
+        status=url("status"),
+        qr=url("qr"),
+        cancel=url("cancel"),
+        start=url("start"),
+        other_way=url_for(".review" if side == "principal" else ".offer", rep_id=rep.id),
     )
 
 
-@bp.post("/fullmakter/<uuid:rep_id>/skriv-under")
-@citizen_required
-def sign_start(rep_id: uuid.UUID) -> ResponseReturnValue:
-    rep = _own_or_404(rep_id, unsigned=True)
+def _start(rep: Representation, side: str, text: str) -> ResponseReturnValue:
     form = BankIDStartForm()
     if not form.validate_on_submit():
         abort(400)
     same_device = form.device.data == "same"
+    urls = _sign_urls(rep, side)
     result = services.start_signing(
         rep,
         g.person,
-        text=services.sign_text(rep, eforms.titles(), _case_labels(rep.principal_id)),
+        text=text,
         municipality=g.municipality,
         end_user_ip=request.remote_addr or "127.0.0.1",
         same_device=same_device,
-        return_url=url_for(".sign_wait", rep_id=rep.id, _external=True),
+        return_url=url_for(_endpoint(side, "wait"), rep_id=rep.id, _external=True),
+        side=side,
     )
     if result.handle is None:
         flash(str(user_message(status=None, error_code=result.error_code, qr=not same_device).text), "error")
-        return redirect(url_for(".review", rep_id=rep.id))
-    session[_sign_key(rep)] = result.handle
-    return redirect(url_for(".sign_wait", rep_id=rep.id))
+        return redirect(urls.other_way)
+    session[_sign_key(rep, side)] = result.handle
+    return redirect(urls.wait)
 
 
-def _sign_order(rep: Representation) -> Any:
+def _sign_order(rep: Representation, side: str) -> Any:
     order = auth_services.find_order(
-        session.get(_sign_key(rep)), purpose="sign", purpose_ref=services.sign_ref(rep)
+        session.get(_sign_key(rep, side)), purpose="sign", purpose_ref=services.sign_ref(rep, side)
     )
     if order is None or order.municipality_id != g.municipality.id:
         return None
     return order
 
 
-def _complete(rep: Representation, order: Any) -> str:
-    session.pop(_sign_key(rep), None)
-    if services.finish_signing(rep, order, g.person):
+def _done_url(rep: Representation, side: str) -> str:
+    if side == "principal":
         return url_for(".receipt", rep_id=rep.id)
+    flash(
+        _(
+            "You have accepted the fullmakt. You can now act for %(name)s.",
+            name=services.display_name(rep.principal),
+        ),
+        "success",
+    )
+    return url_for(".represented")
+
+
+def _complete(rep: Representation, order: Any, side: str) -> str:
+    session.pop(_sign_key(rep, side), None)
+    if side == "principal":
+        outcome = services.finish_signing(rep, order, g.person)
+    else:
+        outcome = services.finish_accepting(rep, order, g.person)
+    if outcome != "failed":  # "done": a concurrent completion of the same signature came first
+        return _done_url(rep, side)
     flash(_("The signature could not be used. Please try again."), "error")
-    return url_for(".review", rep_id=rep.id)
+    return _sign_urls(rep, side).other_way
+
+
+def _wait(rep: Representation, side: str, **texts: Any) -> ResponseReturnValue:
+    order = _sign_order(rep, side)
+    if order is None:
+        return redirect(_sign_urls(rep, side).other_way)
+    order = auth_services.poll_order(order)
+    if order.status == "complete":
+        return redirect(_complete(rep, order, side))
+    return bankid_flow.render_wait(order, _sign_urls(rep, side), **texts)
+
+
+def _status(rep: Representation, side: str) -> ResponseReturnValue:
+    order = _sign_order(rep, side)
+    if order is None:
+        return jsonify(state="gone", redirect=_sign_urls(rep, side).other_way)
+    order = auth_services.poll_order(order)
+    if order.status == "complete":
+        return jsonify(state="complete", redirect=_complete(rep, order, side))
+    return jsonify(bankid_flow.status_payload(order))
+
+
+def _cancel(rep: Representation, side: str, text: Any) -> ResponseReturnValue:
+    order = _sign_order(rep, side)
+    if PostForm().validate_on_submit() and order is not None:
+        auth_services.cancel_order(order)
+    session.pop(_sign_key(rep, side), None)
+    flash(str(text), "info")
+    return redirect(_sign_urls(rep, side).other_way)
+
+
+def _signing(rep_id: uuid.UUID) -> Representation:
+    """The principal's fullmakt while it waits for the signature; once signed (also by a concurrent
+    request of the same signature) the waiting page and its status lead to the receipt."""
+    rep = _own_or_404(rep_id, unsigned=None)
+    if rep.status != "unsigned":
+        abort(redirect(url_for(".receipt", rep_id=rep.id)))
+    return rep
+
+
+@bp.post("/fullmakter/<uuid:rep_id>/skriv-under")
+@citizen_required
+def sign_start(rep_id: uuid.UUID) -> ResponseReturnValue:
+    rep = _own_or_404(rep_id, unsigned=True)
+    return _start(rep, "principal", services.sign_text(rep, eforms.titles(), _case_labels(rep.principal_id)))
 
 
 @bp.get("/fullmakter/<uuid:rep_id>/skriv-under")
 @citizen_required
 def sign_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
-    rep = _own_or_404(rep_id, unsigned=True)
-    order = _sign_order(rep)
-    if order is None:
-        return redirect(url_for(".review", rep_id=rep.id))
-    order = auth_services.poll_order(order)
-    if order.status == "complete":
-        return redirect(_complete(rep, order))
-    return bankid_flow.render_wait(
-        order,
-        _sign_urls(rep),
+    rep = _signing(rep_id)
+    return _wait(
+        rep,
+        "principal",
         heading=_("Sign the fullmakt with BankID"),
-        intro=_("You are signing a fullmakt for %(name)s.", name=services.display_name(rep.agent)),
+        intro=_(
+            "You are signing a fullmakt for the person with personal identity number %(number)s.",
+            number=services.agent_label(rep),
+        ),
         other_way_label=_("Back to the fullmakt"),
     )
 
@@ -298,32 +388,26 @@ def sign_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/fullmakter/<uuid:rep_id>/skriv-under/status")
 @citizen_required
 def sign_status(rep_id: uuid.UUID) -> ResponseReturnValue:
-    rep = _own_or_404(rep_id, unsigned=True)
-    order = _sign_order(rep)
-    if order is None:
-        return jsonify(state="gone", redirect=url_for(".review", rep_id=rep.id))
-    order = auth_services.poll_order(order)
-    if order.status == "complete":
-        return jsonify(state="complete", redirect=_complete(rep, order))
-    return jsonify(bankid_flow.status_payload(order))
+    rep = _own_or_404(rep_id, unsigned=None)
+    if rep.status != "unsigned":
+        return jsonify(state="complete", redirect=url_for(".receipt", rep_id=rep.id))
+    return _status(rep, "principal")
 
 
 @bp.get("/fullmakter/<uuid:rep_id>/skriv-under/qr.svg")
 @citizen_required
 def sign_qr(rep_id: uuid.UUID) -> ResponseReturnValue:
-    return bankid_flow.qr_image(_sign_order(_own_or_404(rep_id, unsigned=True)))
+    return bankid_flow.qr_image(_sign_order(_own_or_404(rep_id, unsigned=True), "principal"))
 
 
 @bp.post("/fullmakter/<uuid:rep_id>/skriv-under/avbryt")
 @citizen_required
 def sign_cancel(rep_id: uuid.UUID) -> ResponseReturnValue:
-    rep = _own_or_404(rep_id, unsigned=True)
-    order = _sign_order(rep)
-    if PostForm().validate_on_submit() and order is not None:
-        auth_services.cancel_order(order)
-    session.pop(_sign_key(rep), None)
-    flash(_("The signing was cancelled. The fullmakt is not valid until you sign it."), "info")
-    return redirect(url_for(".review", rep_id=rep.id))
+    return _cancel(
+        _own_or_404(rep_id, unsigned=True),
+        "principal",
+        _("The signing was cancelled. The fullmakt is not valid until you sign it."),
+    )
 
 
 @bp.get("/fullmakter/<uuid:rep_id>/kvitto")
@@ -331,6 +415,100 @@ def sign_cancel(rep_id: uuid.UUID) -> ResponseReturnValue:
 def receipt(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _own_or_404(rep_id)
     return render_template("representation/receipt.html", **_view(rep))
+
+
+# --- the agent answers an offered fullmakt ------------------------------------------------------------------
+
+
+def _offer_or_404(rep_id: uuid.UUID) -> Representation:
+    rep = services.offer(get_session(), rep_id, g.person, g.municipality.id)
+    if rep is None:
+        audit.deny(audit.by_person, "representation", rep_id)
+    return rep
+
+
+def _accepting(rep_id: uuid.UUID) -> Representation:
+    """The offer while the agent signs; once accepted (also by a concurrent request of the same
+    signature) the waiting page and its status lead on to People I represent."""
+    rep = get_session().get(Representation, rep_id)
+    if rep is not None and rep.status == "active" and rep.agent_id == g.person.id:
+        abort(redirect(url_for(".represented")))
+    return _offer_or_404(rep_id)
+
+
+@bp.get("/fullmakter/erbjudanden/<uuid:rep_id>")
+@citizen_required
+def offer(rep_id: uuid.UUID) -> ResponseReturnValue:
+    rep = _offer_or_404(rep_id)
+    return render_template(
+        "representation/offer.html",
+        rep=rep,
+        lines=services.describe(rep, eforms.titles(), _case_labels(rep.principal_id), voice="agent"),
+        last_day=services.last_day(rep),
+        answer_by=services.last_answer_day(rep),
+        principal_name=services.display_name(rep.principal),
+        mobile_first=bankid_flow.is_mobile(),
+    )
+
+
+@bp.post("/fullmakter/erbjudanden/<uuid:rep_id>/godta")
+@citizen_required
+def accept_start(rep_id: uuid.UUID) -> ResponseReturnValue:
+    rep = _offer_or_404(rep_id)
+    text = services.accept_text(rep, g.person, eforms.titles(), _case_labels(rep.principal_id))
+    return _start(rep, "agent", text)
+
+
+@bp.get("/fullmakter/erbjudanden/<uuid:rep_id>/godta")
+@citizen_required
+def accept_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
+    rep = _accepting(rep_id)
+    return _wait(
+        rep,
+        "agent",
+        heading=_("Accept the fullmakt with BankID"),
+        intro=_("You are accepting a fullmakt from %(name)s.", name=services.display_name(rep.principal)),
+        other_way_label=_("Back to the fullmakt"),
+    )
+
+
+@bp.get("/fullmakter/erbjudanden/<uuid:rep_id>/godta/status")
+@citizen_required
+def accept_status(rep_id: uuid.UUID) -> ResponseReturnValue:
+    return _status(_accepting(rep_id), "agent")
+
+
+@bp.get("/fullmakter/erbjudanden/<uuid:rep_id>/godta/qr.svg")
+@citizen_required
+def accept_qr(rep_id: uuid.UUID) -> ResponseReturnValue:
+    return bankid_flow.qr_image(_sign_order(_offer_or_404(rep_id), "agent"))
+
+
+@bp.post("/fullmakter/erbjudanden/<uuid:rep_id>/godta/avbryt")
+@citizen_required
+def accept_cancel(rep_id: uuid.UUID) -> ResponseReturnValue:
+    return _cancel(
+        _offer_or_404(rep_id),
+        "agent",
+        _("The signing was cancelled. You have not answered the fullmakt yet."),
+    )
+
+
+@bp.post("/fullmakter/erbjudanden/<uuid:rep_id>/avboj")
+@citizen_required
+def decline(rep_id: uuid.UUID) -> ResponseReturnValue:
+    rep = _offer_or_404(rep_id)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if services.decline(rep, g.person):
+        flash(
+            _(
+                "You have declined the fullmakt. %(name)s is told that you said no.",
+                name=services.display_name(rep.principal),
+            ),
+            "info",
+        )
+    return redirect(url_for("home.my_pages"))
 
 
 # --- revoking ---------------------------------------------------------------------------------------------
@@ -355,7 +533,7 @@ def revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
     flash(
         _(
             "The fullmakt is revoked. %(name)s can no longer act for you.",
-            name=services.display_name(rep.agent),
+            name=services.agent_label(rep),
         ),
         "success",
     )

@@ -1,6 +1,7 @@
 """The issue's "done when", tried as new users would in Chromium, axe-core (WCAG 2.1 A/AA) on every page: a
 citizen (Tolvan) grants his daughter (Anna) read and message rights to his hemtjänst case and signs the
-fullmakt with BankID; she logs in, picks him, reads the case and sends a message; he sees her action in his
+fullmakt with BankID; she logs in, finds it waiting, accepts it with her own BankID (only then does he see
+her name), picks him, reads the case and sends a message; he sees her action in his
 log; he revokes the fullmakt and her next page view is refused.
 
 The pages are in English (the portal_locale cookie), so the test does not depend on the Swedish catalogue.
@@ -83,14 +84,31 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     assert bankid_simulator.order(order_ref)["type"] == "sign"
     bankid_simulator.approve(order_ref, CITIZEN.personal_number, name=CITIZEN.name)
     expect(heading(father)).to_have_text("The fullmakt is signed", timeout=20_000)
+    expect(father.locator("main")).to_contain_text("waits for the person with personal identity number")
+    expect(father.locator("main")).to_contain_text("19850720-2011")
+    expect(father.locator("main")).not_to_contain_text(ANNA.name)
     assert_accessible(father)
 
-    # She logs in, picks him, reads the case and writes.
+    # She logs in, finds the fullmakt waiting for her answer and accepts it with her own BankID.
     daughter = english_context(new_context, portal_url).new_page()
     log_in(daughter, bankid_simulator, ANNA)
-    daughter.get_by_role("link", name="People I represent: act for someone").click()
-    expect(heading(daughter)).to_have_text("People I represent")
+    expect(daughter.locator("main")).to_contain_text(f"{CITIZEN.name} has given you a fullmakt")
+    daughter.get_by_role("link", name=re.compile("^Read the fullmakt and accept or decline it")).click()
+    expect(heading(daughter)).to_have_text(f"A fullmakt from {CITIZEN.name}")
+    expect(daughter.locator("main")).to_contain_text(case.number)
+    expect(daughter.locator("main")).to_contain_text("Send and read messages in the cases")
     assert_accessible(daughter)
+    daughter.get_by_role("button", name="Accept with Mobile BankID on another device").click()
+    expect(heading(daughter)).to_have_text("Accept the fullmakt with BankID")
+    assert_accessible(daughter)
+    order_ref = pending_order_ref(bankid_simulator)
+    assert bankid_simulator.order(order_ref)["type"] == "sign"
+    bankid_simulator.approve(order_ref, ANNA.personal_number, name=ANNA.name)
+    expect(heading(daughter)).to_have_text("People I represent", timeout=20_000)
+    expect(daughter.get_by_role("status")).to_contain_text("You have accepted the fullmakt")
+    assert_accessible(daughter)
+
+    # She picks him, reads the case and writes.
     daughter.get_by_role("button", name=f"Act for {CITIZEN.name}").click()
     expect(heading(daughter)).to_have_text(f"You are acting for {CITIZEN.name}")
     banner = daughter.get_by_role("region", name="Acting for someone")

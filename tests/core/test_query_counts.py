@@ -70,9 +70,10 @@ def test_my_pages_queries_do_not_grow_with_logins_or_municipalities(
         session.commit()
     many = _queries_for(client, count_queries, "/mina-sidor")
     assert many == few
-    # 10: one for the granted insatser the person can choose an utförare for (kundval), one for the
-    # people the person may act for (a second, for their names, only when there are any).
-    assert few <= 10, count_queries.statements
+    # 11: one for the granted insatser the person can choose an utförare for (kundval), one for the
+    # people the person may act for (a second, for their names, only when there are any), one for the
+    # fullmakter offered to the person that wait for their answer.
+    assert few <= 11, count_queries.statements
 
 
 def test_public_pages_query_constantly(client, count_queries):

@@ -1,11 +1,13 @@
-"""A citizen grants a fullmakt (form, review, BankID signature, receipt), the principal is notified without
-details, the agent acts for them, every use shows on the principal's page, and revoking or expiry stops the
-agent on the very next request, also in an open session."""
+"""A citizen grants a fullmakt (form, review, BankID signature, receipt), the agent accepts it with their own
+BankID, the principal is notified without details, the agent acts for them, every use shows on the
+principal's page, and revoking or expiry stops the agent on the very next request, also in an open
+session."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 import sqlalchemy as sa
 
@@ -48,7 +50,22 @@ def _grant_through_the_form(client, bankid_simulator, **fields):  # type: ignore
     return review.split("/")[2]
 
 
-def test_a_signed_fullmakt_is_stored_with_its_evidence_and_notifies_only_that_it_exists(
+def _accept(client, bankid_simulator, rep_id, number):  # type: ignore[no-untyped-def]
+    """The agent finds the offer on Mina sidor and accepts it with their own BankID."""
+    home = client.get("/mina-sidor")
+    assert f"/fullmakter/erbjudanden/{rep_id}" in home.text
+    offer = client.get(f"/fullmakter/erbjudanden/{rep_id}")
+    assert offer.status_code == 200
+    url = f"/fullmakter/erbjudanden/{rep_id}/godta"
+    started = client.post(url, data={"csrf_token": csrf_from(offer.text), "device": "other"})
+    assert started.status_code == 302
+    bankid_simulator.approve(newest_order_ref(bankid_simulator), number)
+    done = client.get(url)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/foretradda")
+    return client.get(done.headers["Location"])
+
+
+def test_a_signed_and_accepted_fullmakt_is_stored_with_its_evidence_and_notifies_only_that_it_exists(
     app, client, bankid_simulator
 ):
     log_in(client, bankid_simulator, ANNA)
@@ -59,12 +76,29 @@ def test_a_signed_fullmakt_is_stored_with_its_evidence_and_notifies_only_that_it
     rep_id = _grant_through_the_form(client, bankid_simulator)
     with app.app_context():
         session = get_session()
-        rep = session.get(Representation, __import__("uuid").UUID(rep_id))
+        rep = session.get(Representation, uuid.UUID(rep_id))
+        assert rep.status == "offered" and rep.agent_id is None and rep.agent_number == TOLVAN
+        assert rep.signature and rep.order_ref and rep.signed_at is not None
+        assert "19121212-1212" in rep.signed_text and "Tolvan" not in rep.signed_text
+        assert not session.scalars(
+            sa.select(OutboxItem).where(OutboxItem.payload["to"].as_string() == "anna@example.se")
+        ).all()
+
+    tolvan = app.test_client()
+    log_in(tolvan, bankid_simulator, TOLVAN)
+    english(tolvan)
+    assert (
+        "You have accepted the fullmakt. You can now act for Anna Andersson"
+        in _accept(tolvan, bankid_simulator, rep_id, TOLVAN).text
+    )
+    with app.app_context():
+        session = get_session()
+        rep = session.get(Representation, uuid.UUID(rep_id))
         assert rep.status == "active" and rep.basis == "fullmakt"
         assert rep.agent.personal_number == TOLVAN
         assert rep.can_read and rep.can_message and not rep.can_apply
-        assert rep.signature and rep.order_ref and rep.signed_at is not None
-        assert "Tolvan" in rep.signed_text or "19121212-1212" in rep.signed_text
+        assert rep.acceptance["signature"] and rep.acceptance["order_ref"] != rep.order_ref
+        assert "Anna Andersson" in rep.acceptance["signed_text"]
         notices = session.scalars(
             sa.select(OutboxItem).where(OutboxItem.idempotency_key == f"notify-mail:representation:{rep.id}")
         ).all()
@@ -72,8 +106,10 @@ def test_a_signed_fullmakt_is_stored_with_its_evidence_and_notifies_only_that_it
         body = str(notices[0].payload)
         assert notices[0].payload["to"] == "anna@example.se"
         assert "191212121212" not in body and "19121212-1212" not in body and "Tolvan" not in body
-        granted = session.scalar(sa.select(AuditEvent).where(AuditEvent.object_id == str(rep.id)))
-        assert granted.action == "representation_granted"
+        events = session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.object_id == str(rep.id)).order_by(AuditEvent.id)
+        ).all()
+        assert events == ["representation_granted", "representation_accepted"]
 
 
 def test_the_form_explains_each_mistake_and_keeps_what_was_typed(app, client, bankid_simulator):
@@ -144,7 +180,9 @@ def test_a_fullmakt_is_not_valid_before_it_is_signed(app, client, bankid_simulat
     log_in(other, bankid_simulator, TOLVAN)
     assert rep_id not in other.get("/foretradda").text
     token = csrf_from(other.get("/mina-sidor").text)
-    assert other.post(f"/foretradda/{rep_id}/agera", data={"csrf_token": token}).status_code == 302
+    # Not even offered yet, let alone accepted: it is not his to act under.
+    assert other.post(f"/foretradda/{rep_id}/agera", data={"csrf_token": token}).status_code == 404
+    assert rep_id not in other.get("/mina-sidor").text
     with app.app_context():
         from portal.auth.models import LoginSession
 
@@ -170,6 +208,7 @@ def test_revoking_stops_the_agent_on_the_next_request_and_the_principal_sees_eve
 
     log_in(tolvan, bankid_simulator, TOLVAN)
     english(tolvan)
+    _accept(tolvan, bankid_simulator, rep_id, TOLVAN)
     assert act_for(tolvan, rep_id).status_code == 302
     home = tolvan.get("/mina-sidor").text
     assert "You are acting for: Anna Andersson" in home
