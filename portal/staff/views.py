@@ -815,8 +815,12 @@ def init_app(app: Flask) -> None:
         token = session.get(SESSION_KEY)
         if not token:
             return
-        loaded = auth_services.load_login(token, touch=request.headers.get("X-Portal-Background") != "1")
+        loaded = auth_services.load_login(
+            token, g.municipality.id, touch=request.headers.get("X-Portal-Background") != "1"
+        )
         login = loaded.login
+        if loaded.elsewhere:
+            return  # a login of another municipality: this one asks for its own
         if login is None or login.staff_user_id is None:
             session.pop(SESSION_KEY, None)
             if loaded.ended_reason and request.blueprint == bp.name:

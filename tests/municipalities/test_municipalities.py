@@ -1,9 +1,9 @@
 """One installation, several municipalities: each request sees one municipality and nothing of another."""
 
+import pytest
 import sqlalchemy as sa
-from flask import g
 
-from portal.db import get_session, scoped
+from portal.db import NoMunicipality, all_municipalities, get_session, only_municipality
 from portal.municipalities.models import Municipality, Unit
 from tests.auth.login_helpers import log_in
 
@@ -56,11 +56,30 @@ def test_a_bankid_order_started_in_one_municipality_cannot_finish_in_another(cli
     assert response.headers["Location"] == "/logga-in"
 
 
-def test_scoped_queries_return_only_the_current_municipalitys_records(app):
-    with app.test_request_context("/k/norrby/"):
+def test_queries_see_only_the_municipality_in_scope(app):
+    with app.app_context():
         session = get_session()
-        g.municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "norrby"))
-        units = session.scalars(scoped(sa.select(Unit), Unit)).all()
-        assert {u.name for u in units} == {"Socialtjänsten"}
-        everything = session.scalars(sa.select(Unit)).all()
-        assert len(everything) > len(units)
+        norrby = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "norrby"))
+        with only_municipality(norrby):
+            assert {u.name for u in session.scalars(sa.select(Unit))} == {"Socialtjänsten"}
+            # Joins, subqueries and counts are limited too, not only the entity selected.
+            assert session.scalar(sa.select(sa.func.count(Unit.id))) == 1
+            other = session.scalar(sa.select(Unit.id).where(Unit.code == "aldreomsorg"))
+            assert other is None
+        with all_municipalities():
+            assert len(session.scalars(sa.select(Unit)).all()) > 1
+
+
+def test_a_forgotten_scope_fails_loudly(app):
+    with app.app_context():
+        session = get_session()
+        with pytest.raises(Exception, match="municipal model outside"):
+            session.scalars(sa.select(Unit)).all()
+        # Global records need no scope.
+        assert session.scalar(sa.select(sa.func.count(Municipality.id))) >= 2
+        with all_municipalities():
+            exempelstad = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "exempelstad"))
+        with only_municipality(exempelstad), pytest.raises(NoMunicipality, match="another municipality"):
+            norrby = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "norrby"))
+            session.add(Unit(municipality_id=norrby, code="x", name="X"))
+            session.flush()
