@@ -83,3 +83,44 @@ def test_a_forgotten_scope_fails_loudly(app):
             norrby = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "norrby"))
             session.add(Unit(municipality_id=norrby, code="x", name="X"))
             session.flush()
+
+
+def _login_events(app, slug: str) -> int:  # type: ignore[no-untyped-def]
+    from portal.audit.models import AuditEvent
+
+    with app.app_context():
+        session = get_session()
+        municipality_id = session.scalar(sa.select(Municipality.id).where(Municipality.slug == slug))
+        return session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "login", AuditEvent.municipality_id == municipality_id
+            )
+        )
+
+
+def test_a_login_belongs_to_the_municipality_it_was_made_in(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)  # Tolvan, in Exempelstad
+    assert "Tolvan" in client.get("/mina-sidor").text
+    logins_in_norrby = _login_events(app, "norrby")
+
+    response = client.get("/k/norrby/mina-sidor")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/k/norrby/logga-in"
+    login_page = client.get("/k/norrby/logga-in").text
+    assert "Tolvan" not in login_page and "Exempelstad" not in login_page
+
+    log_in(client, bankid_simulator, prefix="/k/norrby")
+    assert "Tolvan" in client.get("/k/norrby/mina-sidor").text
+    assert _login_events(app, "norrby") == logins_in_norrby + 1
+
+
+def test_a_staff_login_belongs_to_the_municipality_it_was_made_in(client, bankid_simulator):
+    from tests.staff.test_workspace import HELENA, staff_log_in
+
+    assert staff_log_in(client, bankid_simulator, HELENA).status_code == 302
+    assert client.get("/handlaggare/").status_code == 200
+    response = client.get("/k/norrby/handlaggare/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/k/norrby/handlaggare/logga-in"
+    # The Exempelstad login is still there when she goes back.
+    assert client.get("/handlaggare/").status_code == 200
