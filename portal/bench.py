@@ -39,7 +39,7 @@ def citizen_login() -> tuple[str, str, object]:
     from portal.accounts.models import Person
     from portal.auth import services
     from portal.cases.models import Case
-    from portal.db import get_session
+    from portal.db import get_session, only_municipality
     from portal.municipalities.models import Municipality
 
     app = create_app()
@@ -49,11 +49,15 @@ def citizen_login() -> tuple[str, str, object]:
         municipality = db.scalar(sa.select(Municipality).where(Municipality.is_default.is_(True)))
         if person is None or municipality is None:
             raise SystemExit("no demo data: run `make demo` first")
-        case_id = db.scalar(
-            sa.select(Case.id).where(Case.subject_id == person.id).order_by(Case.created_at.desc()).limit(1)
-        )
+        with only_municipality(municipality.id):
+            case_id = db.scalar(
+                sa.select(Case.id)
+                .where(Case.subject_id == person.id)
+                .order_by(Case.created_at.desc())
+                .limit(1)
+            )
         token = services.start_login(person, municipality, method="bench", loa="loa3")
-        login_id = services.load_login(token).login.id  # type: ignore[union-attr]
+        login_id = services.load_login(token, municipality.id).login.id  # type: ignore[union-attr]
         cookie = app.session_interface.get_signing_serializer(app).dumps({"login": token})  # type: ignore[attr-defined]
     return f"{app.config['SESSION_COOKIE_NAME']}={cookie}", str(case_id), (app, login_id)
 

@@ -80,12 +80,13 @@ def seed_demo() -> None:
         raise click.ClickException("PORTAL_DEMO is off: no demo data in this installation")
     created = seed()
     # An example case to try kundval with (not in the tests' database, whose tests count their own cases).
-    from portal.db import get_session
+    from portal.db import all_municipalities, get_session
     from portal.demo.kundval import seed_granted_case
 
-    if seed_granted_case(get_session()):
-        get_session().commit()
-        created = True
+    with all_municipalities():
+        if seed_granted_case(get_session()):
+            get_session().commit()
+            created = True
     click.echo("demo data created" if created else "demo data already present")
 
 
@@ -94,10 +95,12 @@ def seed_demo() -> None:
 @with_appcontext
 def load_municipalities(path: Path) -> None:
     """Create or update municipalities from a JSON file (see portal/municipalities/loader.py)."""
+    from portal.db import all_municipalities
     from portal.municipalities.loader import MunicipalityFileError, load
 
     try:
-        slugs = load(path)
+        with all_municipalities():
+            slugs = load(path)
     except MunicipalityFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"municipalities loaded: {', '.join(slugs)}")

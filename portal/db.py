@@ -1,18 +1,37 @@
-"""SQLAlchemy 2 declarative base, shared column types, and the per-app engine and session.
+"""SQLAlchemy 2 declarative base, shared column types, the per-app engine and session, and tenancy.
 
 Views never add to or commit the session: services do (see STYLE.md).
+
+Tenancy lives here, in one place: every ORM statement on a ``MunicipalMixin`` model is limited to the
+municipality in scope, wherever the model appears (FROM, joins, subqueries, ``session.get``, relationship and
+lazy loads, bulk UPDATE and DELETE), and a new municipal record must be of that municipality. A request's
+scope is its municipality (``portal.municipalities``), an API request's its client's. Work that spans
+municipalities says so with ``all_municipalities()`` (grep for it: the worker, CLI commands, the demo seed,
+tests that make data); ``only_municipality(id)`` is its counterpart for work on one. With neither, a
+statement on a municipal model raises ``NoMunicipality``: a forgotten scope fails loudly, never reads all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import uuid
-from typing import Annotated, Any, TypeVar
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,17 +83,100 @@ class Base(DeclarativeBase):
 
 
 class MunicipalMixin:
-    """A record that belongs to one municipality; queries go through ``scoped()``."""
+    """A record that belongs to one municipality: every query on it is limited to the one in scope."""
 
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
 
 
-M = TypeVar("M", bound=MunicipalMixin)
+# --- tenancy ------------------------------------------------------------------------------------------------
 
 
-def scoped(stmt: sa.Select[tuple[M]], model: type[M]) -> sa.Select[tuple[M]]:
-    """Limit a query of a municipal model to the municipality of the current request."""
-    return stmt.where(model.municipality_id == g.municipality.id)
+class NoMunicipality(RuntimeError):
+    """A statement on a municipal model with no municipality in scope and no ``all_municipalities()``."""
+
+
+class _AllMunicipalities:
+    def __repr__(self) -> str:
+        return "ALL_MUNICIPALITIES"
+
+
+ALL_MUNICIPALITIES = _AllMunicipalities()
+# A context variable, not the session or ``g``: a test's data-making block and the request it then makes
+# share one app context (and session), yet the request must see only its own municipality.
+_scope: contextvars.ContextVar[int | _AllMunicipalities | None] = contextvars.ContextVar(
+    "municipality_scope", default=None
+)
+
+
+def municipality_in_scope() -> int:
+    """The id every municipal query is limited to now; raises when there is none."""
+    scope = _scope.get()
+    if scope is None or scope is ALL_MUNICIPALITIES:
+        raise NoMunicipality(
+            "a query on a municipal model outside a request's municipality: wrap work that spans "
+            "municipalities in all_municipalities(), or one municipality's in only_municipality(id)"
+        )
+    return scope  # type: ignore[return-value]
+
+
+def set_scope(scope: int | _AllMunicipalities | None) -> contextvars.Token[int | _AllMunicipalities | None]:
+    """Set the scope until ``reset_scope(token)``: for a request (portal.municipalities, the API)."""
+    return _scope.set(scope)
+
+
+def reset_scope(token: contextvars.Token[int | _AllMunicipalities | None]) -> None:
+    _scope.reset(token)
+
+
+@contextlib.contextmanager
+def all_municipalities() -> Iterator[None]:
+    """The explicit opt-out: queries inside see every municipality's records (the worker, CLI, seed)."""
+    token = _scope.set(ALL_MUNICIPALITIES)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+@contextlib.contextmanager
+def only_municipality(municipality_id: int) -> Iterator[None]:
+    """Queries inside see only this municipality's records, as a request there does."""
+    token = _scope.set(municipality_id)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+# Evaluated when a statement runs, not when it is built: the compiled SQL stays cached for every scope.
+_SCOPE_PARAM = sa.bindparam("municipality_in_scope", callable_=municipality_in_scope, type_=sa.Integer)
+# Relationship loads get the criteria from the hook below themselves, so it need not travel with objects.
+_MUNICIPAL_CRITERIA = with_loader_criteria(
+    MunicipalMixin,
+    lambda cls: cls.municipality_id == _SCOPE_PARAM,
+    include_aliases=True,
+    propagate_to_loaders=False,
+)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _limit_to_municipality(state: ORMExecuteState) -> None:
+    # Column loads refresh an object already loaded (under its own scope); everything else is limited.
+    if state.is_column_load or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if _scope.get() is ALL_MUNICIPALITIES:
+        return
+    state.statement = state.statement.options(_MUNICIPAL_CRITERIA)
+
+
+@event.listens_for(Session, "before_flush")
+def _new_records_in_scope(session: Session, _context: object, _instances: object) -> None:
+    scope = _scope.get()
+    if scope is ALL_MUNICIPALITIES:
+        return
+    for obj in session.new:
+        if isinstance(obj, MunicipalMixin) and obj.municipality_id != municipality_in_scope():
+            raise NoMunicipality(f"a {type(obj).__name__} of another municipality than the one in scope")
 
 
 def taken_in_municipality(

@@ -26,7 +26,7 @@ from portal.api.models import MAPPABLE_STATUSES, SCOPES, ApiClient, ApiIdempoten
 from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision, Document, SupplementRequest
-from portal.db import utcnow
+from portal.db import all_municipalities, utcnow
 from portal.files import validation
 from portal.files.storage import storage
 from portal.messaging import services as messaging
@@ -116,10 +116,14 @@ def revoke_client(session: Session, client_id: int) -> bool:
 
 
 def authenticate(session: Session, token: str) -> ApiClient | None:
-    """The active client holding ``token``; its last use is recorded with the request's own commit."""
-    client = session.scalar(
-        sa.select(ApiClient).where(ApiClient.token_hash == hash_token(token), ApiClient.active.is_(True))
-    )
+    """The active client holding ``token``; its last use is recorded with the request's own commit.
+
+    A token is the client's, whichever municipality's host it is sent to: the request is then scoped to
+    the client's municipality (portal.api.views)."""
+    with all_municipalities():
+        client = session.scalar(
+            sa.select(ApiClient).where(ApiClient.token_hash == hash_token(token), ApiClient.active.is_(True))
+        )
     if client is not None:
         client.last_used_at = utcnow()
     return client

@@ -25,7 +25,7 @@ from portal.api import services as api
 from portal.api.models import ApiClient
 from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import get_session, set_scope
 from portal.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,10 @@ def api_client_required(scope: str) -> Callable[[F], F]:
                     headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
                 )
             g.api_client = client
+            # Tenancy (portal.db): the request sees the client's municipality, whichever host it came to;
+            # the scope the request started with comes back at its end.
+            token = set_scope(client.municipality_id)
+            g.setdefault("municipality_scope_token", token)
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTR, "api")

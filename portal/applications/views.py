@@ -387,7 +387,7 @@ def attachment(draft_id: uuid.UUID, attachment_id: uuid.UUID) -> ResponseReturnV
     )
     found = next((a for a in draft.attachments if a.id == attachment_id), None) if draft else None
     if found is None:
-        abort(404)
+        audit.deny(audit.by_person, "draft_attachment", attachment_id)
     return file_response(storage.get(get_session(), found.stored_file_id), found.media_type, found.filename)
 
 
@@ -652,7 +652,7 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
         else None
     )
     if draft is None:
-        abort(404)
+        audit.deny(audit.by_person, "draft", draft_id)
     eservice = _eservice_or_404(draft.eservice_id)
     if draft.status == "submitted":
         return redirect(url_for(".receipt", draft_id=draft.id))
@@ -685,7 +685,7 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
     if draft is None and representation.current() is None:
         draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
     if draft is None or draft.case_id is None:
-        abort(404)
+        audit.deny(audit.by_person, "draft", draft_id)
     eservice = _eservice_or_404(draft.eservice_id)
     from portal.cases.models import Case
 

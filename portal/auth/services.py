@@ -284,17 +284,24 @@ class LoadedLogin:
     ended_reason: str = ""  # "idle" or "absolute" when the token was valid but has just run out
     # The login the idle limit has just ended: a form posted from its still-open page may be saved.
     expired: LoginSession | None = None
+    # The token is a live login of another municipality: not valid here, but kept for going back there.
+    elsewhere: bool = False
 
 
-def load_login(token: str | None, *, touch: bool = True) -> LoadedLogin:
-    """The login a session token belongs to, ending it when a limit has passed. ``touch`` counts the
-    request as activity (not so for the page's own background checks)."""
+def load_login(token: str | None, municipality_id: int, *, touch: bool = True) -> LoadedLogin:
+    """The login a session token belongs to in this municipality, ending it when a limit has passed.
+    ``touch`` counts the request as activity (not so for the page's own background checks).
+
+    A login belongs to the municipality it was made in: another municipality of the installation asks
+    the person to log in there (with the e-ID's single sign-on, if any), so that login is recorded there."""
     if not token:
         return LoadedLogin(None)
     session = get_session()
     login = session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
     if login is None or login.ended_at is not None:
         return LoadedLogin(None)
+    if login.municipality_id != municipality_id:
+        return LoadedLogin(None, elsewhere=True)
     config = current_app.config["PORTAL"]
     now = utcnow()
     reason = ""

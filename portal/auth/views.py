@@ -257,11 +257,12 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         token = session.get("login")
         if not token:
             return
-        loaded = services.load_login(token, touch=not is_background_request())
+        loaded = services.load_login(token, g.municipality.id, touch=not is_background_request())
         if loaded.login is not None and loaded.login.staff_user_id is not None:
             loaded = services.LoadedLogin(None)  # a staff login never opens citizen pages
         if loaded.login is None:
-            session.pop("login", None)
+            if not loaded.elsewhere:
+                session.pop("login", None)
             g.expired_login = loaded.expired
             if loaded.ended_reason:
                 flash(str(END_REASONS[loaded.ended_reason]), "info")

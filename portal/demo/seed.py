@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.accounts.models import Person
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.demo.identities import DEMO_CITIZENS, DEMO_STAFF
 from portal.municipalities.models import Municipality, Unit
 from portal.staff.models import StaffUser
@@ -56,11 +56,13 @@ def seed() -> bool:
     """The demo data; what already exists is left alone (kundval's part is added to an older demo too)."""
     from portal.demo.kundval import seed_kundval
 
-    created = _seed_once()
-    session = get_session()
-    if seed_kundval(session):
-        session.commit()
-        created = True
+    # Both demo municipalities at once: an explicit opt-out of the one-municipality scope (portal.db).
+    with all_municipalities():
+        created = _seed_once()
+        session = get_session()
+        if seed_kundval(session):
+            session.commit()
+            created = True
     return created
 
 

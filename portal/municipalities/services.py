@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, abort, g, request
 from werkzeug.wrappers import Request
 
-from portal.db import get_session
+from portal.db import get_session, reset_scope, set_scope
 from portal.municipalities.models import Municipality
 
 PREFIX_RE = re.compile(r"^/k/([a-z0-9][a-z0-9-]{0,39})(?=/|$)")
@@ -64,3 +64,11 @@ def init_app(app: Flask) -> None:
             g.municipality = None
             abort(404)
         g.municipality = municipality
+        # Tenancy (portal.db): from here on, every query on a municipal model sees only this municipality.
+        g.municipality_scope_token = set_scope(municipality.id)
+
+    @app.teardown_request
+    def _end_municipality_scope(_exc: BaseException | None) -> None:
+        token = g.pop("municipality_scope_token", None)
+        if token is not None:
+            reset_scope(token)

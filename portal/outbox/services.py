@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 import integrations
 from integrations.base import Delivery, DeliveryResult, PermanentError
-from portal.db import utcnow
+from portal.db import only_municipality, utcnow
 from portal.outbox.models import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -132,33 +133,35 @@ def deliver_due(app: Flask, session: Session, *, limit: int = 20) -> int:
         item = claim_one(session)
         if item is None:
             break
-        delivery = Delivery(item.topic, dict(item.payload), item.idempotency_key, item.municipality_id)
-        try:
-            result = make_adapter(app, item.adapter, item.municipality_id).deliver(delivery)
-        except PermanentError as exc:
-            outcome, error = "dead", f"permanent: {exc}"
-        except Exception as exc:
-            outcome, error = "retry", f"{exc.__class__.__name__}: {exc}"[:2000]
-        else:
-            outcome, error = "delivered", ""
-        session.rollback()
-        item = session.get(OutboxItem, item.id)
-        if item is None or item.status != "delivering":
-            continue  # an administrator acted on it meanwhile
-        item.last_error = error
-        if outcome == "delivered":
-            item.status, item.delivered_at = "delivered", utcnow()
-            handler = on_delivered.get(item.topic)
-            if handler is not None:
-                handler(session, item, result)
-            delivered += 1
-        elif outcome == "dead" or item.attempts >= max_attempts:
-            item.status = "dead"
-            log.warning("outbox item %s dead: %s", item.id, error)
-        else:
-            item.status, item.next_attempt_at = "failed", utcnow() + backoff(item.attempts)
-            log.warning("outbox item %s failed (attempt %s): %s", item.id, item.attempts, error)
-        session.commit()
+        # Each item is handled in its own municipality (tenancy, portal.db), whatever the worker spans.
+        with only_municipality(item.municipality_id) if item.municipality_id else contextlib.nullcontext():
+            delivery = Delivery(item.topic, dict(item.payload), item.idempotency_key, item.municipality_id)
+            try:
+                result = make_adapter(app, item.adapter, item.municipality_id).deliver(delivery)
+            except PermanentError as exc:
+                outcome, error = "dead", f"permanent: {exc}"
+            except Exception as exc:
+                outcome, error = "retry", f"{exc.__class__.__name__}: {exc}"[:2000]
+            else:
+                outcome, error = "delivered", ""
+            session.rollback()
+            item = session.get(OutboxItem, item.id)
+            if item is None or item.status != "delivering":
+                continue  # an administrator acted on it meanwhile
+            item.last_error = error
+            if outcome == "delivered":
+                item.status, item.delivered_at = "delivered", utcnow()
+                handler = on_delivered.get(item.topic)
+                if handler is not None:
+                    handler(session, item, result)
+                delivered += 1
+            elif outcome == "dead" or item.attempts >= max_attempts:
+                item.status = "dead"
+                log.warning("outbox item %s dead: %s", item.id, error)
+            else:
+                item.status, item.next_attempt_at = "failed", utcnow() + backoff(item.attempts)
+                log.warning("outbox item %s failed (attempt %s): %s", item.id, item.attempts, error)
+            session.commit()
     return delivered
 
 

@@ -8,6 +8,7 @@ import time
 
 from flask import Flask
 
+from portal.db import all_municipalities, get_session
 from portal.outbox.services import deliver_due
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,8 @@ def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> None:
     signal.signal(signal.SIGINT, stop)
     log.info("outbox worker started")
     while not stopping:
-        with app.app_context():
-            from portal.db import get_session
-
+        # The outbox holds every municipality's items: an explicit opt-out of the one-municipality scope.
+        with app.app_context(), all_municipalities():
             try:
                 delivered = deliver_due(app, get_session())
             except Exception:

@@ -413,7 +413,7 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     found = messaging.attachment_with_case(db, attachment_id)
     if found is None:
-        abort(404)
+        audit.deny(audit.by_staff, "message_attachment", attachment_id)
     attachment, owner_case = found
     _case_or_404(owner_case.id)
     return audited_file(
@@ -643,7 +643,7 @@ def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
         or item.municipality_id != g.staff.municipality_id
         or item.status not in ("failed", "dead")
     ):
-        abort(404)
+        audit.deny(audit.by_staff, "outbox_item", item_id)
     if action == "forsok-igen":
         outbox.retry_now(db, item, g.staff.id)
         flash(_("The delivery will be tried again within a minute."), "success")
@@ -815,8 +815,12 @@ def init_app(app: Flask) -> None:
         token = session.get(SESSION_KEY)
         if not token:
             return
-        loaded = auth_services.load_login(token, touch=request.headers.get("X-Portal-Background") != "1")
+        loaded = auth_services.load_login(
+            token, g.municipality.id, touch=request.headers.get("X-Portal-Background") != "1"
+        )
         login = loaded.login
+        if loaded.elsewhere:
+            return  # a login of another municipality: this one asks for its own
         if login is None or login.staff_user_id is None:
             session.pop(SESSION_KEY, None)
             if loaded.ended_reason and request.blueprint == bp.name:

@@ -18,7 +18,7 @@ from portal.accounts.models import Person
 from portal.api import services as api_services
 from portal.api.models import SCOPES, ApiClient, ApiIdempotency
 from portal.cases.models import Case
-from portal.db import Base, get_session
+from portal.db import Base, all_municipalities, get_session
 from portal.municipalities.models import Municipality
 from tests.auth.login_helpers import TOLVAN
 
@@ -93,7 +93,7 @@ def municipality_id(slug: str) -> int:
 def make_caller(
     app: Flask, slug: str = "exempelstad", scopes: tuple[str, ...] = SCOPES, name: str = "Viva"
 ) -> ApiCaller:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         client, token = api_services.create_client(
             get_session(), municipality_id(slug), name, list(scopes), STATUS_MAP
         )
@@ -109,7 +109,7 @@ def viva(app: Flask) -> ApiCaller:
 
 def make_case(app: Flask, slug: str = "exempelstad", number: str = "TEST-0001") -> str:
     """A case of Tolvan's without going through the e-service (for tests that need no citizen)."""
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         person_id = session.scalar(sa.select(Person.id).where(Person.personal_number == TOLVAN))
         assert person_id is not None

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from portal.access import ACCESS_ATTR
 from portal.api.models import ApiClient
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.api.conftest import make_caller, make_case
 
 
@@ -36,7 +36,7 @@ def test_a_bad_or_revoked_token_is_401(app, viva):
     assert_problem(bad, 401)
     assert 'error="invalid_token"' in bad.headers["WWW-Authenticate"]
     assert viva.get("/cases/TEST-0001").status_code == 200
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         session.get(ApiClient, viva.client_id).active = False
         session.commit()
@@ -62,7 +62,7 @@ def test_another_municipalitys_case_is_404_and_audited(app, viva):
     assert_problem(viva.get("/cases/NORR-0001"), 404)
     assert_problem(viva.post("/cases/NORR-0001/status", {"code": "UTR"}), 404)
     assert_problem(norrby.get("/cases/TEST-0001"), 404)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         denied = get_session().scalars(
             sa.select(AuditEvent).where(AuditEvent.action == "access_denied", AuditEvent.actor_type == "api")
         )
@@ -75,7 +75,7 @@ def test_another_municipalitys_case_is_404_and_audited(app, viva):
 def test_the_token_is_only_kept_as_a_hash_and_use_is_recorded(app, viva):
     make_case(app)
     viva.get("/cases/TEST-0001")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         client = get_session().get(ApiClient, viva.client_id)
         assert client.token_hash != viva.token and len(client.token_hash) == 64
         assert client.last_used_at is not None

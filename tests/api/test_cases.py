@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case, Decision, Document
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.outbox import services as outbox
 from portal.outbox.models import OutboxItem
 from tests.api.conftest import b64
@@ -20,7 +20,7 @@ def citizen_with_case(app, client, bankid_simulator) -> tuple[str, str]:  # type
 
 
 def api_actions(app) -> list[str]:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return list(
             get_session().scalars(
                 sa.select(AuditEvent.action).where(AuditEvent.actor_type == "api").order_by(AuditEvent.id)
@@ -62,7 +62,7 @@ def test_a_status_code_shows_as_the_portal_status_with_the_reference(app, client
     again = viva.post(f"/cases/{number}/status", {"code": "UTR"}).get_json()
     assert again["changed"] is False and again["external_ref"] == "VIVA-2025-17"
     assert client.get(path).text.count("Ny status: Under utredning") == 1
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         event = get_session().scalar(sa.select(AuditEvent).where(AuditEvent.action == "case_status_reported"))
         assert event.actor_type == "api" and event.actor_id == viva.client_id
         assert event.detail["code"] == "UTR" and event.detail["new"] == "investigating"
@@ -77,7 +77,7 @@ def test_an_unknown_status_code_is_422(app, client, bankid_simulator, viva):
     problem = response.get_json(force=True)
     assert problem["reason"] == "unknown-status-code"
     assert "XYZ" in problem["detail"] and "UTR" in problem["detail"]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(Case.status).where(Case.case_number == number)) == "submitted"
 
 
@@ -115,7 +115,7 @@ def test_a_refused_file_is_422_with_the_reason(app, client, bankid_simulator, vi
     bad_padding = viva.post(f"/cases/{number}/documents", {**body, "content_base64": "JVBERi0"})
     assert bad_padding.status_code == 422
     assert bad_padding.get_json(force=True)["reason"] == "invalid-base64"
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert (
             get_session().scalar(
                 sa.select(sa.func.count(Document.id)).join(Case).where(Case.case_number == number)
@@ -144,7 +144,7 @@ def test_a_decision_is_published_with_how_to_appeal(app, client, bankid_simulato
     assert "Beviljas" in page
     assert "Du behöver hjälp med städning." in page
     assert "förvaltningsrätten" in page
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         decision = get_session().scalar(sa.select(Decision))
         assert decision.read_at is not None  # the citizen opened it
         assert decision.decided_by_id is None
@@ -171,7 +171,7 @@ def test_a_message_shows_on_the_case_page_and_the_citizen_is_notified(app, clien
     page = client.get(path).text
     assert "Hej Tolvan! Vi ringer dig på tisdag." in page
     assert "Handläggare" in page
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         from portal.messaging.models import Message
 
@@ -197,7 +197,7 @@ def test_a_supplement_request_asks_the_citizen(app, client, bankid_simulator, vi
 
 def test_acknowledging_a_delivery_marks_the_case_received(app, client, bankid_simulator, viva):
     number, path = citizen_with_case(app, client, bankid_simulator)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         case_id = get_session().scalar(sa.select(Case.id).where(Case.case_number == number))
     key = f"application:{case_id}"
     response = viva.post(f"/deliveries/{key}/ack", {"reference": "VIVA-99"})
@@ -207,14 +207,14 @@ def test_acknowledging_a_delivery_marks_the_case_received(app, client, bankid_si
     page = client.get(path).text
     assert "Mottagen av kommunen" in page
     assert "Kommunens referens: VIVA-99" in page
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         item = get_session().scalar(sa.select(OutboxItem).where(OutboxItem.idempotency_key == key))
         assert item.status == "delivered" and item.delivered_at is not None
     assert "delivery_acknowledged" in api_actions(app)
 
     # Acknowledged again (the case system retried): still delivered, nothing new happens.
     assert viva.post(f"/deliveries/{key}/ack", {"reference": "VIVA-99"}).status_code == 200
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         received = (
             get_session().scalars(sa.select(AuditEvent).where(AuditEvent.action == "case_received")).all()
         )
@@ -227,12 +227,12 @@ def test_a_delivery_of_another_municipality_or_a_notice_cannot_be_acknowledged(
     from tests.api.conftest import make_caller
 
     number, _ = citizen_with_case(app, client, bankid_simulator)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         case_id = get_session().scalar(sa.select(Case.id).where(Case.case_number == number))
     norrby = make_caller(app, slug="norrby", name="Treserva Norrby")
     assert norrby.post(f"/deliveries/application:{case_id}/ack", {"reference": "X"}).status_code == 404
     assert viva.post("/deliveries/application:nothing/ack", {"reference": "X"}).status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         outbox.enqueue(
             session,

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 
 from portal.api import services
 from portal.api.models import ApiClient, ApiIdempotency
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.api.conftest import make_case, municipality_id
 
 
 def test_a_client_gets_a_random_token_shown_once(app):
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         client, token = services.create_client(
             session, municipality_id("exempelstad"), "Lifecare", ["cases:read"], {"10": "received"}
@@ -32,7 +32,7 @@ def test_a_client_gets_a_random_token_shown_once(app):
     [(["cases:delete"], {}), (["cases:read"], {"X": "submitted"}), (["cases:read"], {"": "received"})],
 )
 def test_unknown_scopes_and_statuses_are_refused(app, scopes, status_map):
-    with app.app_context(), pytest.raises(ValueError):
+    with app.app_context(), all_municipalities(), pytest.raises(ValueError):
         services.create_client(get_session(), municipality_id("exempelstad"), "X", scopes, status_map)
 
 
@@ -40,7 +40,7 @@ def test_old_idempotency_records_are_pruned(app, viva):
     make_case(app)
     viva.post("/cases/TEST-0001/messages", {"body": "Hej"}, key="old")
     viva.post("/cases/TEST-0001/messages", {"body": "Hej"}, key="new")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         old = session.scalar(sa.select(ApiIdempotency).where(ApiIdempotency.key == "old"))
         old.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=8)
@@ -71,12 +71,12 @@ def test_clients_are_created_and_revoked_from_the_command_line(app):
     )
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         client = services.authenticate(get_session(), token)
         assert client.name == "Treserva" and client.status_map == {"UTR": "investigating"}
         client_id = client.id
     assert runner.invoke(api_client_cli, ["revoke", str(client_id)]).exit_code == 0
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert services.authenticate(get_session(), token) is None
     bad = runner.invoke(
         api_client_cli,

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from portal.cases.models import CaseEvent, Document, SupplementRequest
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.messaging.models import Message
 from portal.outbox.models import OutboxItem
 from tests.api.conftest import b64, make_caller, make_case
@@ -11,7 +11,7 @@ from tests.applications.flow_helpers import small_pdf
 
 
 def count(app, model) -> int:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalar(sa.select(sa.func.count()).select_from(model))
 
 

@@ -16,7 +16,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.outbox import services as outbox
 from tests.api.conftest import b64, make_case
 from tests.applications.flow_helpers import small_pdf
@@ -51,7 +51,7 @@ def aim_at_real_objects(case) -> None:  # type: ignore[no-untyped-def]
 
 def test_api_conforms_to_its_description(app, viva, subtests):  # type: ignore[no-untyped-def]
     make_case(app, number=CASE_NUMBER)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         case_query = sa.select(Case.municipality_id).where(Case.case_number == CASE_NUMBER)
         outbox.enqueue(

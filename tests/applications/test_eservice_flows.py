@@ -9,7 +9,7 @@ from forms import engine
 from forms.base import Answers
 from portal.applications.models import Signature
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.applications.flow_helpers import form_data, post_step, sign, small_pdf, start, upload
 from tests.auth.login_helpers import TOLVAN, log_in
 from tests.forms.samples import PARTNER, raw
@@ -62,7 +62,7 @@ def test_ekonomiskt_bistand_needs_the_medsokande_to_sign_too(app, client, bankid
     assert signed.headers["Location"] == "/mina-sidor"
     mine = client.get("/mina-sidor").text
     assert "Väntar på att din medsökande ska skriva under" in mine or "Waiting for your co-applicant" in mine
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
     partner = app.test_client()
@@ -76,7 +76,7 @@ def test_ekonomiskt_bistand_needs_the_medsokande_to_sign_too(app, client, bankid
     assert "case-number" in partner.get(done.headers["Location"]).text
     assert "case-number" in client.get(f"{draft}/kvitto").text
 
-    with app.test_request_context():
+    with app.test_request_context(), all_municipalities():
         session = get_session()
         case = session.scalar(sa.select(Case))
         assert case.payload["co_applicant"]["personal_number"] == PARTNER.replace("-", "")

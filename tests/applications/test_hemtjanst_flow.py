@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.outbox.models import OutboxItem
 from portal.outbox.services import deliver_due
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, post_step, sign, start
@@ -41,7 +41,7 @@ def test_hemtjanst_from_start_page_to_received_case(app, client, bankid_simulato
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert number in text
 
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         case = session.scalar(sa.select(Case).where(Case.case_number == number))
         assert case.status == "submitted"
@@ -100,7 +100,7 @@ def test_another_citizen_cannot_open_the_draft(app, client, bankid_simulator):
         f"{draft}/medsokande",
     ):
         assert other.get(path).status_code == 404, path
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         denied = (
             get_session().scalars(sa.select(AuditEvent).where(AuditEvent.action == "access_denied")).all()
         )
@@ -123,7 +123,7 @@ def test_the_receipt_email_says_nothing_sensitive(app, client, bankid_simulator,
         fill(client, draft, HEMTJANST_ANSWERS)
         receipt = client.get(sign(client, bankid_simulator, draft, TOLVAN).headers["Location"]).text
         number = re.search(r'class="case-number">([A-Z0-9-]+)<', receipt).group(1)
-        with app.app_context():
+        with app.app_context(), all_municipalities():
             assert deliver_due(app, get_session()) == 2  # the application and the e-mail
     finally:
         config.outgoing_mail_dir = original

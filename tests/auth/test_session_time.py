@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from portal.applications.models import Draft
 from portal.auth.models import LoginSession
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.auth.login_helpers import TOLVAN, log_in
 from tests.helpers import csrf_from, page_csrf
 
@@ -23,13 +23,13 @@ def _english(client: FlaskClient) -> None:
 
 
 def _login_row(app: Flask) -> LoginSession:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
 
 
 def _age(app: Flask, seconds: int) -> None:
     """Make the newest login look idle for ``seconds``."""
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         db = get_session()
         login = db.scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
         login.last_seen_at -= dt.timedelta(seconds=seconds)
@@ -112,7 +112,7 @@ def test_a_step_posted_after_the_idle_limit_is_saved_and_shown_after_the_next_lo
     assert response.headers["Location"] == "/logga-in"
     login_page = client.get("/logga-in").get_data(as_text=True)
     assert "What you wrote on the page is saved" in login_page
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         draft = get_session().scalars(sa.select(Draft).order_by(Draft.updated_at.desc())).first()
         assert "Jag behöver hjälp med dusch" in str(draft.answers)
     # After logging in again the person lands on the step, with the answer in it.
@@ -128,7 +128,7 @@ def test_a_post_after_logout_is_not_saved(app: Flask, client: FlaskClient, banki
     field = page.split("<textarea", 1)[1].split('name="', 1)[1].split('"')[0]
     client.post("/logga-ut", data={"csrf_token": token})
     client.post(step, data={"csrf_token": token, field: "efter utloggning", "action": "continue"})
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         draft = get_session().scalars(sa.select(Draft).order_by(Draft.updated_at.desc())).first()
         assert "efter utloggning" not in str(draft.answers)
 

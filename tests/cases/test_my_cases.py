@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case, CaseEvent, Document
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.files.storage import storage
 from portal.outbox.services import deliver_due
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, sign, start
@@ -21,7 +21,7 @@ def submit_hemtjanst(client, simulator) -> str:  # type: ignore[no-untyped-def]
 
 
 def case_path(app, number: str) -> str:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return f"/arenden/{get_session().scalar(sa.select(Case.id).where(Case.case_number == number))}"
 
 
@@ -31,7 +31,7 @@ def test_my_cases_shows_status_and_what_happens_next(app, client, bankid_simulat
     listing = client.get("/mina-arenden").text
     assert number in listing
     assert "Inskickad" in listing
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         deliver_due(app, get_session())
     listing = client.get("/mina-arenden").text
     assert "Mottagen av kommunen" in listing
@@ -47,14 +47,14 @@ def test_another_citizen_gets_404_and_the_attempt_is_audited(app, client, bankid
     log_in(client, bankid_simulator)
     number = submit_hemtjanst(client, bankid_simulator)
     path = case_path(app, number)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         doc_id = get_session().scalar(sa.select(Document.id).join(Case).where(Case.case_number == number))
     other = app.test_client()
     log_in(other, bankid_simulator, personal_number="198507202011")
     assert number not in other.get("/mina-arenden").text
     assert other.get(path).status_code == 404
     assert other.get(f"/dokument/{doc_id}").status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         denied = (
             get_session()
             .scalars(sa.select(AuditEvent.object_type).where(AuditEvent.action == "access_denied"))
@@ -67,11 +67,11 @@ def test_reading_a_case_is_audited(app, client, bankid_simulator):
     log_in(client, bankid_simulator)
     number = submit_hemtjanst(client, bankid_simulator)
     client.get(case_path(app, number))
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         actions = get_session().scalars(sa.select(AuditEvent.action)).all()
     assert "case_read" in actions
     client.get("/mina-arenden")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert "case_list_read" in get_session().scalars(sa.select(AuditEvent.action)).all()
 
 
@@ -89,7 +89,7 @@ def test_case_pages_query_constantly_however_many_cases_events_and_documents(
         return count_queries.count
 
     few_list, few_case = queries("/mina-arenden"), queries(path)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         case = session.scalar(sa.select(Case).where(Case.case_number == number))
         stored = storage.put(session, b"%PDF-1.4 test", "application/pdf")

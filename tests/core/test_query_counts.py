@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.applications.models import Draft
 from portal.auth.models import LoginSession
 from portal.cases.models import Case
-from portal.db import get_session, utcnow
+from portal.db import all_municipalities, get_session, utcnow
 from portal.municipalities.models import Municipality
 from tests.auth.login_helpers import log_in
 
@@ -25,7 +25,7 @@ def test_my_pages_queries_do_not_grow_with_logins_or_municipalities(
 ):
     log_in(client, bankid_simulator)
     few = _queries_for(client, count_queries, "/mina-sidor")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         login = session.scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
         for i in range(30):

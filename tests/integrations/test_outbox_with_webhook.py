@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.municipalities.models import Municipality
 from portal.outbox.models import OutboxItem
 from portal.outbox.services import deliver_due
@@ -16,7 +16,7 @@ from tests.staff.test_workspace import staff_log_in
 
 
 def configure(app, url: str) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         exempelstad = session.scalar(sa.select(Municipality).where(Municipality.slug == "exempelstad"))
         exempelstad.adapters = {"hemtjanst": "webhook"}
@@ -31,7 +31,7 @@ def test_a_failed_delivery_is_visible_and_goes_through_when_the_receiver_is_back
         configure(app, receiver.url("/status/503"))  # the case system is down
         log_in(client, bankid_simulator)
         number = submit_hemtjanst(client, bankid_simulator)
-        with app.app_context():
+        with app.app_context(), all_municipalities():
             deliver_due(app, get_session())
             item = get_session().scalar(sa.select(OutboxItem).where(OutboxItem.adapter == "webhook"))
             assert item.status == "failed" and "503" in item.last_error
@@ -47,7 +47,7 @@ def test_a_failed_delivery_is_visible_and_goes_through_when_the_receiver_is_back
         admin.post(
             f"/handlaggare/leveranser/{item.id}/forsok-igen", data={"csrf_token": csrf_from(deliveries)}
         )
-        with app.app_context():
+        with app.app_context(), all_municipalities():
             assert deliver_due(app, get_session()) == 1
             assert (
                 get_session().scalar(sa.select(Case.external_ref).where(Case.case_number == number))

@@ -10,7 +10,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.messaging.models import MessageAttachment
 from portal.outbox.services import deliver_due
 from tests.applications.flow_helpers import small_pdf
@@ -100,7 +100,7 @@ def test_a_conversation_with_notices_over_real_smtp(app, client, bankid_simulato
     )
 
     assert "1 oläst meddelande" in client.get("/mina-sidor").text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert deliver_due(app, get_session()) >= 3  # the application, and a notice by e-mail and by SMS
     notices = [m for m in smtp_server.messages if "Nytt i ditt ärende" in subject(m)]
     assert len(notices) == 1
@@ -144,13 +144,13 @@ def test_another_citizen_cannot_read_a_message_attachment(app, client, bankid_si
         },
         content_type="multipart/form-data",
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         attachment_id = get_session().scalar(sa.select(MessageAttachment.id))
     assert client.get(f"/meddelanden/bilagor/{attachment_id}").status_code == 200
     other = app.test_client()
     log_in(other, bankid_simulator, personal_number="198507202011")
     assert other.get(f"/meddelanden/bilagor/{attachment_id}").status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert (
             get_session().scalar(
                 sa.select(sa.func.count())
@@ -196,7 +196,7 @@ def test_a_notice_is_in_the_citizens_language_not_the_senders(app, client, banki
         staff_case_path(app, number) + "/meddelanden",
         data={"csrf_token": csrf_from(page.text), "body": "Hej! Vi hörs på tisdag."},
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         assert (
             session.scalar(sa.select(Person.preferred_locale).where(Person.personal_number == "191212121212"))

@@ -3,7 +3,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.municipalities.loader import MunicipalityFileError, load
 from portal.municipalities.models import Municipality, Unit
 
@@ -24,7 +24,7 @@ def test_load_creates_then_updates_by_slug(app, tmp_path):
             "units": [{"code": "ifo", "name": "Individ- och familjeomsorg"}],
         }
     ]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert load(write(tmp_path, spec)) == ["sodra"]
         spec[0]["name"] = "Södra Kommun"
         spec[0]["units"][0]["name"] = "IFO"
@@ -54,7 +54,7 @@ def test_load_creates_then_updates_by_slug(app, tmp_path):
     ],
 )
 def test_bad_files_are_refused_with_the_reason(app, tmp_path, data, message):
-    with app.app_context(), pytest.raises(MunicipalityFileError, match=message):
+    with app.app_context(), all_municipalities(), pytest.raises(MunicipalityFileError, match=message):
         load(write(tmp_path, data))
 
 

@@ -1,9 +1,9 @@
 """One installation, several municipalities: each request sees one municipality and nothing of another."""
 
+import pytest
 import sqlalchemy as sa
-from flask import g
 
-from portal.db import get_session, scoped
+from portal.db import NoMunicipality, all_municipalities, get_session, only_municipality
 from portal.municipalities.models import Municipality, Unit
 from tests.auth.login_helpers import log_in
 
@@ -56,11 +56,71 @@ def test_a_bankid_order_started_in_one_municipality_cannot_finish_in_another(cli
     assert response.headers["Location"] == "/logga-in"
 
 
-def test_scoped_queries_return_only_the_current_municipalitys_records(app):
-    with app.test_request_context("/k/norrby/"):
+def test_queries_see_only_the_municipality_in_scope(app):
+    with app.app_context():
         session = get_session()
-        g.municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "norrby"))
-        units = session.scalars(scoped(sa.select(Unit), Unit)).all()
-        assert {u.name for u in units} == {"Socialtjänsten"}
-        everything = session.scalars(sa.select(Unit)).all()
-        assert len(everything) > len(units)
+        norrby = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "norrby"))
+        with only_municipality(norrby):
+            assert {u.name for u in session.scalars(sa.select(Unit))} == {"Socialtjänsten"}
+            # Joins, subqueries and counts are limited too, not only the entity selected.
+            assert session.scalar(sa.select(sa.func.count(Unit.id))) == 1
+            other = session.scalar(sa.select(Unit.id).where(Unit.code == "aldreomsorg"))
+            assert other is None
+        with all_municipalities():
+            assert len(session.scalars(sa.select(Unit)).all()) > 1
+
+
+def test_a_forgotten_scope_fails_loudly(app):
+    with app.app_context():
+        session = get_session()
+        with pytest.raises(Exception, match="municipal model outside"):
+            session.scalars(sa.select(Unit)).all()
+        # Global records need no scope.
+        assert session.scalar(sa.select(sa.func.count(Municipality.id))) >= 2
+        with all_municipalities():
+            exempelstad = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "exempelstad"))
+        with only_municipality(exempelstad), pytest.raises(NoMunicipality, match="another municipality"):
+            norrby = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "norrby"))
+            session.add(Unit(municipality_id=norrby, code="x", name="X"))
+            session.flush()
+
+
+def _login_events(app, slug: str) -> int:  # type: ignore[no-untyped-def]
+    from portal.audit.models import AuditEvent
+
+    with app.app_context():
+        session = get_session()
+        municipality_id = session.scalar(sa.select(Municipality.id).where(Municipality.slug == slug))
+        return session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "login", AuditEvent.municipality_id == municipality_id
+            )
+        )
+
+
+def test_a_login_belongs_to_the_municipality_it_was_made_in(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)  # Tolvan, in Exempelstad
+    assert "Tolvan" in client.get("/mina-sidor").text
+    logins_in_norrby = _login_events(app, "norrby")
+
+    response = client.get("/k/norrby/mina-sidor")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/k/norrby/logga-in"
+    login_page = client.get("/k/norrby/logga-in").text
+    assert "Tolvan" not in login_page and "Exempelstad" not in login_page
+
+    log_in(client, bankid_simulator, prefix="/k/norrby")
+    assert "Tolvan" in client.get("/k/norrby/mina-sidor").text
+    assert _login_events(app, "norrby") == logins_in_norrby + 1
+
+
+def test_a_staff_login_belongs_to_the_municipality_it_was_made_in(client, bankid_simulator):
+    from tests.staff.test_workspace import HELENA, staff_log_in
+
+    assert staff_log_in(client, bankid_simulator, HELENA).status_code == 302
+    assert client.get("/handlaggare/").status_code == 200
+    response = client.get("/k/norrby/handlaggare/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/k/norrby/handlaggare/logga-in"
+    # The Exempelstad login is still there when she goes back.
+    assert client.get("/handlaggare/").status_code == 200

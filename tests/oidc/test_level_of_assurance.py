@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from portal.applications.models import Draft
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.fixtures.oidc_provider import OIDCProvider
 from tests.helpers import page_csrf
 
@@ -32,7 +32,7 @@ def test_a_level_2_login_cannot_start_an_application_that_needs_level_3(
     refused = oidc_client.post("/e-tjanster/hemtjanst/starta", data={"csrf_token": token})
     assert refused.status_code == 403
     assert "Log out to log in again" in refused.get_data(as_text=True)
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Draft)) == 0
         assert (
             get_session().scalar(sa.select(AuditEvent).where(AuditEvent.action == "loa_too_low")) is not None

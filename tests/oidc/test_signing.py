@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from portal.applications.models import Draft, Signature
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, post_step, start
 from tests.fixtures.oidc_provider import OIDCProvider
 
@@ -51,7 +51,7 @@ def test_a_citizen_who_logged_in_with_oidc_signs_and_submits_with_it(
     done = _sign_at_provider(oidc_client, oidc_provider, draft_path, "tolvan")
     assert done.status_code == 302 and done.headers["Location"].endswith("/kvitto")
     assert oidc_client.get(done.headers["Location"]).status_code == 200
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         session = get_session()
         draft = session.get(Draft, uuid.UUID(draft_path.rsplit("/", 1)[1]))
         signature = session.scalar(sa.select(Signature).where(Signature.draft_id == draft.id))
@@ -68,7 +68,7 @@ def test_someone_elses_e_id_signs_nothing(
     refused = _sign_at_provider(oidc_client, oidc_provider, draft_path, "low-assurance")
     assert refused.headers["Location"].endswith("/granska")
     assert "was not yours" in oidc_client.get(refused.headers["Location"]).get_data(as_text=True)
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
 
 
@@ -83,7 +83,7 @@ def test_an_application_changed_during_signing_must_be_signed_again(
     parts = urlsplit(oidc_provider.login(begin.headers["Location"], "tolvan"))
     refused = oidc_client.get(f"{parts.path}?{parts.query}")
     assert refused.headers["Location"].endswith("/granska")
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.staff.models import StaffUser
 from tests.fixtures.oidc_provider import OIDCProvider
 
@@ -40,7 +40,7 @@ def test_an_existing_handlaggare_logs_in_and_sees_the_unit_inbox(
     assert "Helena Handläggare" in inbox.get_data(as_text=True)
     # Staff and citizen sessions never mix: the staff login opens no citizen page.
     assert oidc_client.get("/mina-sidor").status_code == 302
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         helena = get_session().scalar(sa.select(StaffUser).where(StaffUser.personal_number == "197504303020"))
         assert helena.subject == "test-staff:helena"
 
@@ -51,7 +51,7 @@ def test_a_new_officer_gets_an_account_with_roles_and_unit_from_the_claims(
     # The provider says "Socialsekreterare"; the role map makes that a handläggare of Äldreomsorg.
     response = _staff_login(oidc_client, oidc_provider, "new-officer")
     assert response.headers["Location"] == "/handlaggare/"
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         nils = get_session().scalar(sa.select(StaffUser).where(StaffUser.subject == "test-staff:new-officer"))
         assert nils.roles == ["handlaggare"]
         assert nils.unit.code == "aldreomsorg"
@@ -70,7 +70,7 @@ def test_someone_without_a_role_gets_no_staff_session(
     assert response.status_code == 403
     assert "no staff account with a role" in response.get_data(as_text=True)
     assert oidc_client.get("/handlaggare/").status_code == 302
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         assert (
             get_session().scalar(sa.select(StaffUser).where(StaffUser.subject == "test-staff:no-roles"))
             is None
@@ -105,7 +105,7 @@ def test_utforare_staff_get_their_provider_from_the_claims(
     response = _staff_login(oidc_client, oidc_provider, "new-utforare")
     assert response.status_code == 302
     assert response.headers["Location"] == "/handlaggare/utforare/"
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         sara = get_session().scalar(
             sa.select(StaffUser).where(StaffUser.subject == "test-staff:new-utforare")
         )
@@ -125,7 +125,7 @@ def test_an_idle_staff_login_ends_with_a_message(
     from portal.auth.models import LoginSession
 
     _staff_login(oidc_client, oidc_provider, "helena")
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         db = get_session()
         login = db.scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
         login.last_seen_at -= dt.timedelta(seconds=oidc_app.config["PORTAL"].session_idle_seconds + 5)
@@ -138,7 +138,7 @@ def test_a_deactivated_account_cannot_log_in_with_the_municipalitys_login(
     oidc_app: Flask, oidc_client: FlaskClient, oidc_provider: OIDCProvider
 ) -> None:
     # An administrator deactivated Helena at /handlaggare/personal/ (tests/staff/test_staff_admin.py).
-    with oidc_app.app_context():
+    with oidc_app.app_context(), all_municipalities():
         helena = get_session().scalar(sa.select(StaffUser).where(StaffUser.personal_number == "197504303020"))
         helena.active = False
         get_session().commit()

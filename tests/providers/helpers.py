@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Person
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.providers.models import Provider
 from tests.auth.login_helpers import log_in
 from tests.helpers import csrf_from
@@ -48,7 +48,7 @@ def staff(app, simulator, personal_number, prefix=""):  # type: ignore[no-untype
 
 
 def provider_id(app, organisation_number: str) -> int:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalar(
             sa.select(Provider.id).where(Provider.organisation_number == organisation_number)
         )
@@ -58,7 +58,7 @@ def britt_case(app) -> Case:  # type: ignore[no-untyped-def]
     """Britt's granted hemtjänst as `portal seed-demo` creates it (served by the ickevalsalternativ)."""
     from portal.demo.kundval import seed_granted_case
 
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         if seed_granted_case(session):
             session.commit()

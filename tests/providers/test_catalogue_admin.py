@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.providers.models import Provider
 from tests.helpers import csrf_from
 from tests.providers.helpers import ADA, KOMMUNAL, OMAR, STJARNAN, ULLA, citizen, provider_id, staff
@@ -34,7 +34,7 @@ def test_an_administrator_adds_a_provider_that_citizens_then_see(app, bankid_sim
     form = ada.get("/handlaggare/katalog/ny")
     added = ada.post("/handlaggare/katalog/ny", data={"csrf_token": csrf_from(form.text), **NEW})
     assert added.status_code == 302
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         provider = session.scalar(sa.select(Provider).where(Provider.name == "Solrosen Omsorg AB"))
         assert provider.organisation_number == "556700-1234"
@@ -65,7 +65,7 @@ def test_invalid_input_is_shown_with_messages_and_kept(app, bankid_simulator):
     assert response.status_code == 400 and "already here" in response.text
     no_csrf = ada.post("/handlaggare/katalog/ny", data=NEW)
     assert no_csrf.status_code == 400
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(Provider).where(Provider.name == "Solrosen Omsorg AB")) is None
 
 
@@ -82,7 +82,7 @@ def test_changing_and_deactivating_a_provider(app, bankid_simulator):
         ).status_code
         == 302
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         assert session.get(Provider, stjarnan).default_for == ["hemtjanst"]
         assert session.get(Provider, provider_id(app, KOMMUNAL)).default_for == []
@@ -94,7 +94,7 @@ def test_changing_and_deactivating_a_provider(app, bankid_simulator):
     )
     assert "is no longer shown to citizens" in deactivated.text
     assert re.search(r"No, deactivated", deactivated.text)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(AuditEvent).where(AuditEvent.action == "provider_deactivated"))
     assert "Omsorg Stjärnan AB" not in citizen(app, bankid_simulator).get("/kundval/hemtjanst").text
 

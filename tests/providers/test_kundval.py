@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import CaseEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.outbox.models import OutboxItem
 from portal.outbox.services import deliver_due
 from portal.providers.models import Provider, ProviderChoice
@@ -131,7 +131,7 @@ def test_choosing_validates_and_keeps_what_was_typed(app, bankid_simulator):
         data={"csrf_token": csrf_from(form.text), "provider": "999999", "effective_date": "snart"},
     )
     assert nonsense.status_code == 400 and 'value="snart"' in nonsense.text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(sa.func.count()).select_from(ProviderChoice)) == 1  # the demo's
 
 
@@ -149,7 +149,7 @@ def test_nothing_is_saved_before_the_confirmation(app, bankid_simulator):
     )
     assert checked.status_code == 200
     assert "Check your choice" in checked.text and "Omsorg Stjärnan AB" in checked.text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert (
             get_session().scalar(
                 sa.select(sa.func.count())
@@ -168,7 +168,7 @@ def test_a_choice_reaches_the_case_system_through_the_outbox_with_timeline_and_a
     receipt = client.get(receipt_path)
     assert receipt.status_code == 200
     assert "Your choice is saved" in receipt.text and "Omsorg Stjärnan AB" in receipt.text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         item = session.scalar(sa.select(OutboxItem).where(OutboxItem.topic == "provider.chosen"))
         assert item is not None and item.adapter == "embedded"
@@ -206,7 +206,7 @@ def test_a_later_choice_waits_for_its_day_and_replaces_an_earlier_waiting_one(ap
     assert "takes over" in page and "Trygga Händer Hemtjänst AB takes over" in page
     from portal.providers.services import current_choice
 
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         assert current_choice(session, case.id).provider.organisation_number == KOMMUNAL
         in_ten = current_choice(session, case.id, today() + dt.timedelta(days=10))
@@ -229,7 +229,7 @@ def test_only_a_granted_insats_of_ones_own_can_be_chosen_for(app, bankid_simulat
         },
     )
     assert refused.status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         denied = session.scalars(
             sa.select(AuditEvent).where(
@@ -257,7 +257,7 @@ def test_mina_sidor_and_the_case_page_link_to_the_choice(app, bankid_simulator):
 def test_a_deactivated_provider_leaves_the_catalogue_and_cannot_be_chosen(app, bankid_simulator):
     client = citizen(app, bankid_simulator)
     vardag = provider_id(app, VARDAG)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         session.get(Provider, vardag).active = False
         session.commit()
@@ -286,7 +286,7 @@ def test_catalogue_queries_do_not_grow_with_providers(app, bankid_simulator, cou
         return count_queries.count
 
     few = queries("/kundval/hemtjanst"), queries("/kundval/hemtjanst?omrade=Norra")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         for i in range(30):
             session.add(
@@ -311,7 +311,7 @@ def test_the_demo_seed_is_idempotent(app):
     from portal.staff.models import StaffUser
 
     britt_case(app)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
 
         def counts() -> tuple[int, ...]:

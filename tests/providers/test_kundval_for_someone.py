@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Person
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.providers.models import ProviderChoice
 from portal.representation.models import Representation
 from tests.providers.helpers import STJARNAN, britt_case, choose, citizen, provider_id
@@ -20,7 +20,7 @@ BRITT = "194101090993"
 
 
 def _demo_fullmakt(app) -> Representation:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         erik = session.scalar(sa.select(Person).where(Person.personal_number == ERIK))
         return session.scalar(sa.select(Representation).where(Representation.agent_id == erik.id))
@@ -34,7 +34,7 @@ def test_an_ombud_with_the_apply_right_chooses_for_the_principal(app, bankid_sim
     assert f"/arenden/{case.id}/utforare" in erik.get("/kundval").text
     receipt = choose(erik, case.id, provider_id(app, STJARNAN), dt.date.today())
     assert erik.get(receipt).status_code == 200
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         choice = session.scalars(
             sa.select(ProviderChoice)

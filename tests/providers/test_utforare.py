@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case, Document
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.messaging import services as messaging
 from portal.municipalities.models import Municipality
 from portal.providers.models import Provider, ProviderChoice
@@ -33,7 +33,7 @@ from tests.providers.helpers import (
 
 
 def denied_for(app, actor_id: int, object_id: str) -> int:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalar(
             sa.select(sa.func.count())
             .select_from(AuditEvent)
@@ -47,7 +47,7 @@ def denied_for(app, actor_id: int, object_id: str) -> int:  # type: ignore[no-un
 
 
 def staff_id(app, personal_number: str) -> int:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalar(
             sa.select(StaffUser.id).where(StaffUser.personal_number == personal_number)
         )
@@ -87,7 +87,7 @@ def test_utforare_never_see_the_handlaggare_thread_notes_or_other_documents(app,
     # Nor through the handläggare's pages, nor the decision by its id.
     assert ulla.get(f"/handlaggare/arenden/{case.id}").status_code == 404
     assert ulla.get(f"/handlaggare/arenden/{case.id}/logg").status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         decision_doc = get_session().scalar(
             sa.select(Document.id).where(Document.case_id == case.id, Document.kind == "beslut")
         )
@@ -96,7 +96,7 @@ def test_utforare_never_see_the_handlaggare_thread_notes_or_other_documents(app,
     assert denied_for(app, staff_id(app, ULLA), str(case.id)) >= 2
     assert denied_for(app, staff_id(app, ULLA), str(decision_doc)) == 1
     # The handläggare thread's attachment, by its id: refused too.
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         messaging.post(
             session,
@@ -176,7 +176,7 @@ def test_a_future_change_keeps_the_current_utforare_until_its_day(app, bankid_si
     assert ulla.get(f"/handlaggare/utforare/arenden/{case.id}").status_code == 200
     assert samir.get(f"/handlaggare/utforare/arenden/{case.id}").status_code == 404
     # On the day, the change takes effect (the choice's date moved to today stands in for waiting).
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         newest = session.scalar(sa.select(ProviderChoice).order_by(ProviderChoice.chosen_at.desc()).limit(1))
         newest.effective_date = today()
@@ -203,7 +203,7 @@ def test_utforare_publish_a_genomforandeplan_as_a_pdf_that_the_citizen_reads(app
         follow_redirects=True,
     )
     assert "The genomförandeplan is published" in done.text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         plan = get_session().scalar(sa.select(Document).where(Document.kind == "genomforandeplan"))
     assert ulla.get(f"/handlaggare/utforare/dokument/{plan.id}").status_code == 200
     britt = citizen(app, bankid_simulator)
@@ -214,7 +214,7 @@ def test_utforare_publish_a_genomforandeplan_as_a_pdf_that_the_citizen_reads(app
 
 def test_utforare_of_another_municipality_cannot_open_the_case(app, bankid_simulator):
     case = britt_case(app)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         norrby = session.scalar(sa.select(Municipality).where(Municipality.slug == "norrby"))
         provider = Provider(
@@ -271,7 +271,7 @@ def test_utforare_case_list_queries_do_not_grow_with_cases(app, bankid_simulator
     case = britt_case(app)
     few = queries()
     kommunal = provider_id(app, "212000-0001")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         for i in range(20):
             extra = Case(
@@ -325,7 +325,7 @@ def test_a_new_utforare_does_not_read_what_was_written_to_the_previous_one(app, 
             "body": "Till den gamla utföraren: nyckeln ligger hos grannen",
         },
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         # The message was written yesterday, before the change takes effect today.
         from portal.messaging.models import Message
 

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from portal.accounts.models import Person
 from portal.cases.models import Case, Document
-from portal.db import get_session, utcnow
+from portal.db import all_municipalities, get_session, utcnow
 from portal.files.storage import storage
 from portal.messaging.models import Message, MessageAttachment, MessageThread
 from portal.municipalities.models import Municipality
@@ -72,7 +72,7 @@ def make_case(principal: Person, eservice_id: str, municipality: Municipality) -
 def arrange(app: Flask, agent_number: str = TOLVAN) -> Arranged:
     """A principal (Pia) with a hemtjänst case that has a document and a message with an attachment, and
     a second case of another kind."""
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         municipality = exempelstad()
         principal = person(PRINCIPAL, "Pia", "Principal")
@@ -122,7 +122,7 @@ def grant(
     basis: str = "fullmakt",
     days: int = 30,
 ) -> uuid.UUID:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         now = utcnow()
         rep = Representation(
@@ -146,7 +146,7 @@ def grant(
 
 
 def update(app: Flask, rep_id: uuid.UUID, **values: object) -> None:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         rep = session.get(Representation, rep_id)
         for key, value in values.items():

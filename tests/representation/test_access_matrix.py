@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.auth.login_helpers import log_in
 from tests.helpers import csrf_from
 from tests.representation.helpers import act_for, arrange, grant
@@ -75,7 +75,7 @@ def test_rights_and_scope_decide_every_object(app, client, bankid_simulator, rig
 
     assert got == _expected(rights, covers_case, covers_apply)
     # Every refusal is in the audit log, with whom the agent acted for.
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         denied = (
             get_session()
             .scalars(
@@ -111,7 +111,7 @@ def test_without_acting_the_principals_data_stays_hidden(app, client, bankid_sim
     assert client.get(f"/arenden/{arranged.case_id}").status_code == 404
     assert client.get(f"/dokument/{arranged.document_id}").status_code == 404
     assert client.get(f"/meddelanden/bilagor/{arranged.attachment_id}").status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         event = get_session().scalar(
             sa.select(AuditEvent)
             .where(AuditEvent.action == "access_denied", AuditEvent.actor_id == arranged.agent_id)

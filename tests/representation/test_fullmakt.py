@@ -12,7 +12,7 @@ import uuid
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.db import get_session, utcnow
+from portal.db import all_municipalities, get_session, utcnow
 from portal.outbox.models import OutboxItem
 from portal.representation.models import Representation
 from tests.auth.login_helpers import log_in, newest_order_ref
@@ -69,12 +69,12 @@ def test_a_signed_and_accepted_fullmakt_is_stored_with_its_evidence_and_notifies
     app, client, bankid_simulator
 ):
     log_in(client, bankid_simulator, ANNA)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         anna = person(ANNA)
         anna.email = "anna@example.se"
         get_session().commit()
     rep_id = _grant_through_the_form(client, bankid_simulator)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         rep = session.get(Representation, uuid.UUID(rep_id))
         assert rep.status == "offered" and rep.agent_id is None and rep.agent_number == TOLVAN
@@ -91,7 +91,7 @@ def test_a_signed_and_accepted_fullmakt_is_stored_with_its_evidence_and_notifies
         "You have accepted the fullmakt. You can now act for Anna Andersson"
         in _accept(tolvan, bankid_simulator, rep_id, TOLVAN).text
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         rep = session.get(Representation, uuid.UUID(rep_id))
         assert rep.status == "active" and rep.basis == "fullmakt"
@@ -154,7 +154,7 @@ def test_the_form_explains_each_mistake_and_keeps_what_was_typed(app, client, ba
             assert text in html, change
         if change.get("personal_number"):
             assert f'value="{change["personal_number"]}"' in html, "the typed number is kept"
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert (
             not get_session()
             .scalars(sa.select(Representation).where(Representation.principal_id == person(ANNA).id))
@@ -183,7 +183,7 @@ def test_a_fullmakt_is_not_valid_before_it_is_signed(app, client, bankid_simulat
     # Not even offered yet, let alone accepted: it is not his to act under.
     assert other.post(f"/foretradda/{rep_id}/agera", data={"csrf_token": token}).status_code == 404
     assert rep_id not in other.get("/mina-sidor").text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         from portal.auth.models import LoginSession
 
         assert (
@@ -198,7 +198,7 @@ def test_revoking_stops_the_agent_on_the_next_request_and_the_principal_sees_eve
     tolvan = app.test_client()
     arrange(app)  # Tolvan's demo identity as agent exists; Anna grants him below
     log_in(anna, bankid_simulator, ANNA)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         from tests.representation.helpers import exempelstad, make_case
 
         case = make_case(person(ANNA), "hemtjanst", exempelstad())
@@ -225,7 +225,7 @@ def test_revoking_stops_the_agent_on_the_next_request_and_the_principal_sees_eve
     uses = anna.get("/fullmakter/anvandning").text
     assert "Tolvan Tolvansson" in uses
     assert "Read the case" in uses and "Sent a message" in uses
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         sent = get_session().scalar(
             sa.select(AuditEvent).where(AuditEvent.action == "message_sent").order_by(AuditEvent.id.desc())
         )
@@ -246,7 +246,7 @@ def test_revoking_stops_the_agent_on_the_next_request_and_the_principal_sees_eve
     assert "has been revoked" in home
     assert "You are acting for:" not in home
     assert tolvan.get(f"/arenden/{case_id}").status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(
             sa.select(AuditEvent).where(
                 AuditEvent.action == "acting_refused", AuditEvent.principal_id == person(ANNA).id

@@ -19,7 +19,7 @@ from portal.accounts.models import Person
 from portal.audit.models import AuditEvent
 from portal.auth import services as auth_services
 from portal.auth.models import BankIDOrder
-from portal.db import get_session, utcnow
+from portal.db import all_municipalities, get_session, utcnow
 from portal.outbox.models import OutboxItem
 from portal.representation.models import Representation
 from tests.auth.login_helpers import log_in, newest_order_ref
@@ -63,7 +63,7 @@ def _sign(client, bankid_simulator, review: str, signer: str) -> str:  # type: i
 def _offer_signed(app, client, bankid_simulator, number: str = "19121212-1212") -> str:  # type: ignore[no-untyped-def]
     log_in(client, bankid_simulator, ANNA)
     english(client)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         person(ANNA).email = "anna@example.se"
         get_session().commit()
     response = _draft(client, number)
@@ -121,7 +121,7 @@ def test_the_form_and_review_are_the_same_for_a_known_and_an_unknown_number(app,
 def test_looking_creates_no_person_row(app, client, bankid_simulator):
     log_in(client, bankid_simulator, ANNA)
     number = _unknown_number()
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         before = get_session().scalar(sa.select(sa.func.count()).select_from(Person))
     response = _draft(client, number)
     review = response.headers["Location"]
@@ -141,7 +141,7 @@ def test_looking_creates_no_person_row(app, client, bankid_simulator):
     )
     assert changed.status_code == 302
     _sign(client, bankid_simulator, review, ANNA)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         assert session.scalar(sa.select(sa.func.count()).select_from(Person)) == before
         assert not session.scalar(sa.select(Person).where(Person.personal_number == number.replace("-", "")))
@@ -154,7 +154,7 @@ def test_the_principal_sees_the_agents_name_only_after_the_agent_accepts(app, cl
     for html in (receipt, listing):
         assert "19121212-1212" in html and "Tolvan" not in html
     assert "Waiting for the person to accept" in listing
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert (
             not get_session()
             .scalars(
@@ -185,7 +185,7 @@ def test_the_principal_sees_the_agents_name_only_after_the_agent_accepts(app, cl
 
     listing = client.get("/fullmakter").text
     assert "Tolvan Tolvansson" in listing and "Waiting for the person to accept" not in listing
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         notices = (
             get_session()
             .scalars(
@@ -210,7 +210,7 @@ def test_the_offer_is_only_for_the_person_whose_number_was_typed(app, client, ba
         stranger.post(f"/fullmakter/erbjudanden/{rep_id}/avboj", data={"csrf_token": token}).status_code
         == 404
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().get(Representation, uuid.UUID(rep_id)).status == "offered"
 
 
@@ -229,7 +229,7 @@ def test_the_agent_declines_and_the_principal_is_told_without_a_name(app, client
     assert tolvan.post(url, data={"csrf_token": csrf_from(offer.text)}).status_code == 404
     listing = client.get("/fullmakter").text
     assert "Declined" in listing and "Tolvan" not in listing
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         rep = session.get(Representation, uuid.UUID(rep_id))
         assert rep.status == "declined" and rep.agent_id is None
@@ -242,7 +242,7 @@ def test_the_agent_declines_and_the_principal_is_told_without_a_name(app, client
 
 def test_an_offer_not_accepted_within_30_days_expires(app, client, bankid_simulator):
     rep_id = _offer_signed(app, client, bankid_simulator)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         expires = get_session().get(Representation, uuid.UUID(rep_id)).offer_expires_at
         assert dt.timedelta(days=29) < expires - utcnow() <= dt.timedelta(days=31)
     update(app, uuid.UUID(rep_id), offer_expires_at=utcnow() - dt.timedelta(seconds=1))
@@ -267,7 +267,7 @@ def test_fullmakter_to_many_different_numbers_a_day_are_refused(app, client, ban
     assert "You have written fullmakter for many different people today" in refused.text
     assert 'href="#personal_number"' in refused.text
     assert 'value="19121212-1212"' in refused.text, "what was typed is kept"
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         numbers = get_session().scalars(
             sa.select(Representation.agent_number).where(Representation.principal_id == person(ANNA).id)
         )
@@ -309,7 +309,7 @@ def _twins(app, client, count: int = 3):  # type: ignore[no-untyped-def]
 
 def _complete_order(app, purpose_ref: str) -> None:
     """Collect the approved order once, so that every request after it finds it complete at once."""
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         order = get_session().scalar(
             sa.select(BankIDOrder).where(
                 BankIDOrder.purpose_ref == purpose_ref, BankIDOrder.status == "pending"
@@ -329,7 +329,7 @@ def test_signing_and_accepting_completed_several_times_at_once_give_one_effect(
     principal_number, agent_number = _unknown_number(), _unknown_number()
     principal = app.test_client()
     log_in(principal, bankid_simulator, principal_number.replace("-", ""))
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         get_session().scalar(
             sa.select(Person).where(Person.personal_number == principal_number.replace("-", ""))
         ).email = "principal@example.se"
@@ -354,7 +354,7 @@ def test_signing_and_accepting_completed_several_times_at_once_give_one_effect(
     for response in _at_once(_twins(app, agent), accept):
         assert response.status_code == 302 and response.headers["Location"].endswith("/foretradda")
 
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         rep = session.get(Representation, uuid.UUID(rep_id))
         assert rep.status == "active" and rep.agent.personal_number == agent_number.replace("-", "")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.representation.models import Representation
 from portal.representation.services import last_day
 from tests.applications.flow_helpers import sign, small_pdf, start
@@ -46,7 +46,7 @@ def _register(client, *, principal=PRINCIPAL, basis="god_man", until="", documen
 
 
 def _newest(app):  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalar(
             sa.select(Representation).order_by(Representation.created_at.desc()).limit(1)
         )
@@ -66,7 +66,7 @@ def test_a_handlaggare_registers_a_god_man_who_can_then_act(app, client, bankid_
     assert "Tolvan Tolvansson" in listing and "God man" in listing
     document = client.get(f"/handlaggare/foretradare/{rep.id}/dokument")
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(
             sa.select(AuditEvent).where(
                 AuditEvent.action == "representation_registered", AuditEvent.object_id == str(rep.id)
@@ -129,7 +129,7 @@ def test_dodsbodelagare_with_a_personnummer_follow_the_case_and_its_messages(app
     fill_all(client, draft, "dodsboanmalan", answers)
     done = sign(client, bankid_simulator, draft, TOLVAN)
     assert done.headers["Location"].endswith("/kvitto")
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         case = session.scalar(
             sa.select(Case).where(Case.eservice_id == "dodsboanmalan").order_by(Case.created_at.desc())
@@ -166,7 +166,7 @@ def test_an_ombud_applies_for_the_principal_and_the_case_is_theirs(app, client, 
     done = sign(client, bankid_simulator, draft, TOLVAN)
     assert done.headers["Location"].endswith("/kvitto"), done.text
     assert client.get(done.headers["Location"]).status_code == 200
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         case = session.scalar(sa.select(Case).order_by(Case.created_at.desc()).limit(1))
         assert case.subject_id == arranged.principal_id and case.applicant_id == arranged.agent_id
@@ -195,7 +195,7 @@ def test_an_ombud_applies_for_the_principal_and_the_case_is_theirs(app, client, 
 def test_the_demo_representations_are_seeded_once(app):
     from portal.demo.seed import seed
 
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         before = session.scalar(sa.select(sa.func.count()).select_from(Representation))
         demo = session.scalars(
@@ -218,7 +218,7 @@ def test_staff_see_that_a_representative_wrote(app, client, bankid_simulator):
     client.post(
         f"/arenden/{arranged.case_id}/meddelanden", data={"csrf_token": csrf_from(page.text), "body": "Hej!"}
     )
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         from portal.municipalities.models import Unit
 
         session = get_session()

@@ -8,7 +8,7 @@ import re
 import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.municipalities.models import Unit
 from portal.providers.models import Provider
 from portal.staff.models import StaffUser
@@ -30,14 +30,14 @@ def logged_in(app, simulator, personal_number, prefix=""):  # type: ignore[no-un
 
 
 def account_id(app, personal_number: str) -> int:
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         return get_session().scalar(
             sa.select(StaffUser.id).where(StaffUser.personal_number == personal_number)
         )
 
 
 def ids(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         stjarnan = session.scalar(sa.select(Provider.id).where(Provider.organisation_number == STJARNAN))
         unit = session.scalar(sa.select(Unit.id).where(Unit.code == "aldreomsorg"))
@@ -67,7 +67,7 @@ def test_only_administrators_keep_staff_accounts(app, client, bankid_simulator):
     refused = omar.post(f"/handlaggare/personal/{samir}/inaktivera", data={"csrf_token": token})
     assert refused.status_code == 403
     assert "Staff accounts" not in omar.get("/handlaggare/").text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().get(StaffUser, samir).active
 
     ada = logged_in(app, bankid_simulator, ADA)
@@ -76,7 +76,7 @@ def test_only_administrators_keep_staff_accounts(app, client, bankid_simulator):
 
 
 def test_the_list_shows_roles_units_providers_and_how_each_logs_in(app, client, bankid_simulator):
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         omar = session.scalar(sa.select(StaffUser).where(StaffUser.personal_number == OMAR))
         omar.subject = "exempelstad-idp:omar"
@@ -106,7 +106,7 @@ def test_the_list_queries_do_not_grow_with_accounts(app, client, bankid_simulato
     count_queries.statements.clear()
     ada.get("/handlaggare/personal/")
     few = count_queries.count
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         ada_account = session.scalar(sa.select(StaffUser).where(StaffUser.personal_number == ADA))
         provider = session.scalar(sa.select(Provider).where(Provider.organisation_number == STJARNAN))
@@ -136,7 +136,7 @@ def test_an_administrator_adds_an_utforare_who_then_logs_in(app, client, bankid_
     added = ada.post("/handlaggare/personal/ny", data=data)
     assert added.status_code == 302 and added.headers["Location"] == "/handlaggare/personal/"
     assert "Sara Stjärna" in ada.get("/handlaggare/personal/").text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         account = session.scalar(sa.select(StaffUser).where(StaffUser.name == "Sara Stjärna"))
         assert account.personal_number == NEW_NUMBER  # stored as 12 digits
@@ -196,7 +196,7 @@ def test_invalid_input_is_shown_in_an_error_summary_and_kept(app, client, bankid
 
     no_csrf = ada.post("/handlaggare/personal/ny", data=new_utforare(app))
     assert no_csrf.status_code == 400
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().scalar(sa.select(StaffUser).where(StaffUser.name.like("Sara%"))) is None
 
 
@@ -222,7 +222,7 @@ def test_changing_an_account_clears_the_provider_of_a_non_utforare(app, client, 
         **ids(app),
     }
     assert ada.post(f"/handlaggare/personal/{samir}", data=data).status_code == 302
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         account = session.get(StaffUser, samir)
         assert account.roles == ["handlaggare"] and account.provider_id is None
@@ -249,13 +249,13 @@ def test_an_administrator_keeps_their_own_administrator_role(app, client, bankid
     response = ada.post(f"/handlaggare/personal/{own}", data=data)
     assert response.status_code == 400
     assert "You cannot take the administrator role from yourself" in errors_of(response.text)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().get(StaffUser, own).roles == ["administrator"]
 
 
 def test_another_municipalitys_account_is_not_found_and_the_try_is_logged(app, client, bankid_simulator):
     ada = logged_in(app, bankid_simulator, ADA)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         nora = get_session().scalar(
             sa.select(StaffUser.id).where(StaffUser.personal_number == NORA, StaffUser.name.like("Nora%"))
         )
@@ -263,7 +263,7 @@ def test_another_municipalitys_account_is_not_found_and_the_try_is_logged(app, c
     assert ada.get(f"/handlaggare/personal/{nora}").status_code == 404
     assert ada.post(f"/handlaggare/personal/{nora}", data={"csrf_token": token}).status_code == 404
     assert ada.post(f"/handlaggare/personal/{nora}/inaktivera", data={"csrf_token": token}).status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         denied = session.scalars(
             sa.select(AuditEvent).where(
@@ -298,7 +298,7 @@ def test_a_deactivated_account_is_refused_at_once_and_at_login(app, client, bank
     assert ada.post(f"/handlaggare/personal/{samir}/aktivera", data={"csrf_token": token}).status_code == 302
     back = logged_in(app, bankid_simulator, SAMIR)
     assert back.get("/handlaggare/utforare/").status_code == 200
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         actions = (
             get_session()
             .scalars(
@@ -319,5 +319,5 @@ def test_an_administrator_cannot_deactivate_themself(app, client, bankid_simulat
     response = ada.post(f"/handlaggare/personal/{own}/inaktivera", data={"csrf_token": csrf_from(page.text)})
     assert response.status_code == 302
     assert "You cannot deactivate your own account." in ada.get("/handlaggare/personal/").text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         assert get_session().get(StaffUser, own).active

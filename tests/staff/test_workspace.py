@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case, Decision
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.applications.flow_helpers import small_pdf
 from tests.auth.login_helpers import log_in, newest_order_ref
 from tests.cases.test_my_cases import case_path, submit_hemtjanst
@@ -89,7 +89,7 @@ def test_handlaggare_handles_a_case_from_inbox_to_decision(app, client, bankid_s
     assert "Beviljas" in decision_page
     assert "Du behöver hjälp med städning." in decision_page
     assert "förvaltningsrätten" in decision_page
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         decision = get_session().scalar(sa.select(Decision))
         assert decision.read_at is not None
         assert (decision.appeal_deadline - decision.published_at.date()).days == 21
@@ -124,7 +124,7 @@ def test_staff_of_another_unit_or_municipality_cannot_open_the_case(app, client,
     norrby = app.test_client()
     staff_log_in(norrby, bankid_simulator, NORA, prefix="/k/norrby")
     assert norrby.get(f"/k/norrby{path}").status_code == 404
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         denied = (
             get_session()
             .scalars(
@@ -154,7 +154,7 @@ def test_inbox_queries_do_not_grow_with_cases(app, client, bankid_simulator, cou
     count_queries.statements.clear()
     staff.get("/handlaggare/")
     few = count_queries.count
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         case = session.scalar(sa.select(Case))
         for i in range(30):
@@ -185,7 +185,7 @@ def test_the_case_log_shows_only_this_case(app, client, bankid_simulator):
     staff_log_in(staff, bankid_simulator, OMAR)
     staff.get(staff_case_path(app, second))
     log = staff.get(f"{staff_case_path(app, first)}/logg").text
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         second_id = str(get_session().scalar(sa.select(Case.id).where(Case.case_number == second)))
         reads_of_second = get_session().scalar(
             sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.object_id == second_id)
