@@ -38,7 +38,9 @@ class Representation(MunicipalMixin, Base):
     can_read: Mapped[bool] = mapped_column(default=False)
     can_message: Mapped[bool] = mapped_column(default=False)
     can_apply: Mapped[bool] = mapped_column(default=False)
-    # "unsigned" while a citizen's fullmakt waits for the BankID signature; only "active" gives access.
+    # "unsigned" while a citizen's fullmakt waits for the BankID signature; "pending" while a staff
+    # registration waits for a second staff member's approval ("refused" if they refuse it); only "active"
+    # gives access.
     status: Mapped[str] = mapped_column(sa.String(20), default="unsigned")
     valid_from: Mapped[Timestamp]
     valid_until: Mapped[Timestamp]
@@ -57,6 +59,10 @@ class Representation(MunicipalMixin, Base):
     document_file_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     document_filename: Mapped[str] = mapped_column(sa.String(255), default="")
     document_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
+    # Four eyes: the second staff member who approved or refused a staff registration, and why refused.
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    reviewed_at: Mapped[OptionalTimestamp]
+    refusal_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # ... or the dödsboanmälan that named the dödsbodelägare.
     source_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"))
 
@@ -72,7 +78,9 @@ class Representation(MunicipalMixin, Base):
         )
 
     def state(self, now: dt.datetime) -> str:
-        """unsigned, revoked, expired, future or active: what the lists show."""
+        """unsigned, pending, refused, revoked, expired, future or active: what the lists show."""
+        if self.status in ("pending", "refused"):
+            return self.status
         if self.status != "active":
             return "unsigned"
         if self.revoked_at is not None:
