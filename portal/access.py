@@ -1,15 +1,17 @@
 """Who may use a route. Every view declares it; a test fails for a route that does not.
 
-``public``: anyone. ``citizen_required``: a logged-in person (later issues add staff roles and API clients).
+``public``: anyone. ``citizen_required``: a logged-in person. ``staff_required(*roles)``: a logged-in staff
+member holding one of the roles the route declares; the staff navigation reads the same declaration
+(``can_open``). The API declares its own (``portal.api``).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-from flask import g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,14 +52,86 @@ def citizen_required(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def staff_required(view: F) -> F:
-    """A logged-in staff member (handläggare, utförare or administratör); object checks are the view's."""
+# The any-staff marker: pages every staff member uses whatever their roles (log out, the start page).
+ANY_STAFF = "any staff"
+STAFF_ROLES_ATTR = "_portal_staff_roles"
+STAFF_OTHERS_TO_ATTR = "_portal_staff_others_to"
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if getattr(g, "staff", None) is None:
-            return redirect(url_for("staff.login"))
-        return view(*args, **kwargs)
 
-    setattr(wrapper, ACCESS_ATTR, "staff")
-    return wrapper  # type: ignore[return-value]
+def holds(staff: Any, role: str) -> bool:
+    """Whether a staff member holds ``role`` now. An utförare needs the provider they work for: without
+    one there is nothing of theirs to see."""
+    if role == ANY_STAFF:
+        return True
+    if role == "utforare":
+        return staff.has_role("utforare") and staff.provider_id is not None
+    return bool(staff.has_role(role))
+
+
+def staff_roles(endpoint: str) -> frozenset[str]:
+    """The roles a staff route declares (empty for a route that is no staff route)."""
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, STAFF_ROLES_ATTR, frozenset())
+
+
+def can_open(endpoint: str, staff: Any = None) -> bool:
+    """Whether the staff member (by default the one of this request) may open the route: what the
+    navigation shows reads the same declaration as the decorator that enforces it."""
+    staff = staff if staff is not None else g.get("staff")
+    return staff is not None and any(holds(staff, role) for role in staff_roles(endpoint))
+
+
+def staff_required(*roles: str, others_to: Callable[[Any], str] | None = None) -> Callable[[F], F]:
+    """A logged-in staff member holding one of ``roles`` (or ``ANY_STAFF``); object checks are the view's.
+
+    Someone not logged in as staff goes to the staff login; a staff member without the role gets the 403
+    page and an ``access_denied`` audit event naming the route. ``others_to`` is for an entry page only
+    (the staff workspace's address): a staff member without the role who opens it is sent to the address
+    ``others_to(staff)`` gives (their own start page) instead.
+    """
+    from portal.staff.models import ROLES
+
+    if not roles or any(not isinstance(role, str) for role in roles):
+        raise TypeError("staff_required needs the roles: @staff_required('handlaggare') or ANY_STAFF")
+    unknown = set(roles) - {*ROLES, ANY_STAFF}
+    if unknown:
+        raise ValueError(f"unknown staff roles: {sorted(unknown)}")
+    declared = frozenset(roles)
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            staff = getattr(g, "staff", None)
+            if staff is None:
+                return redirect(url_for("staff.login"))
+            if not any(holds(staff, role) for role in declared):
+                if others_to is not None and request.method == "GET":
+                    return redirect(others_to(staff))
+                _refuse(staff, declared)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, "staff")
+        setattr(wrapper, STAFF_ROLES_ATTR, declared)
+        setattr(wrapper, STAFF_OTHERS_TO_ATTR, others_to)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _refuse(staff: Any, roles: frozenset[str]) -> NoReturn:
+    from portal.audit import services as audit
+    from portal.db import get_session
+
+    session = get_session()
+    audit.by_staff(
+        session,
+        "access_denied",
+        object_type="route",
+        object_id=request.endpoint or "",
+        required_roles=sorted(roles),
+        roles=list(staff.roles or []),
+        # Which object the route was asked for (ids, never a personnummer: none are in staff URLs).
+        target={key: str(value) for key, value in (request.view_args or {}).items()},
+    )
+    session.commit()
+    abort(403)

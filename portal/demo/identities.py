@@ -46,8 +46,8 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
         "Helena Handläggare",
         "exempelstad",
         "forsorjningsstod",
-        ("handlaggare",),
-        "Handläggare, försörjningsstöd, Exempelstad",
+        ("handlaggare", "foretradarregister"),
+        "Handläggare, försörjningsstöd, Exempelstad; för företrädarregistret",
     ),
     DemoStaff(
         "198009142210",

@@ -6,6 +6,7 @@ Idempotent: the first run creates, later runs find the data and change nothing.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from portal.accounts.models import Person
 from portal.db import all_municipalities, get_session
@@ -60,6 +61,7 @@ def seed() -> bool:
     with all_municipalities():
         created = _seed_once()
         session = get_session()
+        created = _demo_staff_roles(session) or created
         if seed_kundval(session):
             session.commit()
             created = True
@@ -74,6 +76,25 @@ def _seed_once() -> bool:
         _seed_base()
         created = True
     return seed_representations() or created
+
+
+def _demo_staff_roles(session: Session) -> bool:
+    """Roles the demo staff have gained since a database was first seeded (Helena keeps the register of
+    representatives); only added, never taken away."""
+    changed = False
+    for spec in DEMO_STAFF:
+        account = session.scalar(
+            sa.select(StaffUser)
+            .join(Municipality, Municipality.id == StaffUser.municipality_id)
+            .where(Municipality.slug == spec.municipality, StaffUser.personal_number == spec.personal_number)
+        )
+        missing = [role for role in spec.roles if account is not None and role not in (account.roles or [])]
+        if account is not None and missing:
+            account.roles = [*(account.roles or []), *missing]
+            changed = True
+    if changed:
+        session.commit()
+    return changed
 
 
 def _seed_base() -> None:

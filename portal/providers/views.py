@@ -283,15 +283,8 @@ def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
 # --- utförare staff ---------------------------------------------------------------------------------------
 
 
-def _utforare() -> StaffUser:
-    staff: StaffUser = g.staff
-    if not staff.has_role("utforare") or staff.provider_id is None:
-        abort(403)
-    return staff
-
-
 def _served_case_or_404(case_id: uuid.UUID) -> Case:
-    staff = _utforare()
+    staff: StaffUser = g.staff
     session = get_session()
     case = session.scalar(
         services.cases_served_by(staff.provider_id, staff.municipality_id).where(Case.id == case_id)  # type: ignore[arg-type]
@@ -302,9 +295,9 @@ def _served_case_or_404(case_id: uuid.UUID) -> Case:
 
 
 @utforare_bp.get("/")
-@staff_required
+@staff_required("utforare")
 def cases() -> ResponseReturnValue:
-    staff = _utforare()
+    staff: StaffUser = g.staff
     session = get_session()
     rows = session.execute(
         services.cases_served_by(staff.provider_id, staff.municipality_id)  # type: ignore[arg-type]
@@ -326,7 +319,7 @@ def cases() -> ResponseReturnValue:
 
 
 @utforare_bp.get("/arenden/<uuid:case_id>")
-@staff_required
+@staff_required("utforare")
 def case(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _served_case_or_404(case_id)
     return _render_utforare_case(current)
@@ -382,7 +375,7 @@ def _author_names(conversation) -> dict[int, str]:  # type: ignore[no-untyped-de
 
 
 @utforare_bp.post("/arenden/<uuid:case_id>/meddelanden")
-@staff_required
+@staff_required("utforare")
 def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _served_case_or_404(case_id)
     if not PostForm().validate_on_submit():
@@ -401,7 +394,7 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @utforare_bp.post("/arenden/<uuid:case_id>/genomforandeplan")
-@staff_required
+@staff_required("utforare")
 def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _served_case_or_404(case_id)
     if not ImplementationPlanForm().validate_on_submit():
@@ -421,12 +414,11 @@ def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @utforare_bp.get("/dokument/<uuid:document_id>")
-@staff_required
+@staff_required("utforare")
 def document(document_id: uuid.UUID) -> ResponseReturnValue:
     session = get_session()
     doc = session.get(Document, document_id)
     if doc is None or doc.kind != "genomforandeplan":
-        _utforare()
         audit.deny(audit.by_staff, "document", document_id)
     current = _served_case_or_404(doc.case_id)
     return audited_file(
@@ -442,7 +434,7 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @utforare_bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
-@staff_required
+@staff_required("utforare")
 def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
     from portal.messaging.models import Message, MessageAttachment, MessageThread
 
@@ -454,7 +446,6 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
         .where(MessageAttachment.id == attachment_id, MessageThread.audience == "utforare")
     ).first()
     if row is None:
-        _utforare()
         audit.deny(audit.by_staff, "message_attachment", attachment_id)
     attachment, case_id = row
     current = _served_case_or_404(case_id)
@@ -477,12 +468,6 @@ def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
 # --- the catalogue's upkeep -------------------------------------------------------------------------------
 
 
-def _admin() -> StaffUser:
-    if not g.staff.has_role("administrator"):
-        abort(403)
-    return g.staff
-
-
 def _provider_or_404(provider_id: int) -> Provider:
     provider = get_session().get(Provider, provider_id)
     if provider is None or provider.municipality_id != g.staff.municipality_id:
@@ -499,9 +484,8 @@ def _service_choices() -> list[tuple[str, str]]:
 
 
 @admin_bp.get("/")
-@staff_required
+@staff_required("administrator")
 def providers() -> ResponseReturnValue:
-    _admin()
     rows = (
         get_session()
         .scalars(
@@ -529,9 +513,9 @@ def _prepared(form: ProviderForm) -> ProviderForm:
 
 
 @admin_bp.route("/ny", methods=["GET", "POST"])
-@staff_required
+@staff_required("administrator")
 def new() -> ResponseReturnValue:
-    staff = _admin()
+    staff: StaffUser = g.staff
     form = _prepared(ProviderForm())
     if request.method == "POST":
         if form.validate_on_submit():
@@ -554,9 +538,9 @@ def new() -> ResponseReturnValue:
 
 
 @admin_bp.route("/<int:provider_id>", methods=["GET", "POST"])
-@staff_required
+@staff_required("administrator")
 def edit(provider_id: int) -> ResponseReturnValue:
-    staff = _admin()
+    staff: StaffUser = g.staff
     provider = _provider_or_404(provider_id)
     if request.method == "POST":
         form = _prepared(ProviderForm())
@@ -582,9 +566,9 @@ def edit(provider_id: int) -> ResponseReturnValue:
 
 
 @admin_bp.post("/<int:provider_id>/<action>")
-@staff_required
+@staff_required("administrator")
 def set_active(provider_id: int, action: str) -> ResponseReturnValue:
-    staff = _admin()
+    staff: StaffUser = g.staff
     provider = _provider_or_404(provider_id)
     if action not in ("inaktivera", "aktivera"):
         abort(404)

@@ -43,8 +43,9 @@ class Representation(MunicipalMixin, Base):
     can_message: Mapped[bool] = mapped_column(default=False)
     can_apply: Mapped[bool] = mapped_column(default=False)
     # A citizen's fullmakt: "unsigned" while it waits for the principal's BankID signature, "offered" while
-    # it waits for the agent to accept (until offer_expires_at), then "active" or "declined". Only
-    # "active" gives access.
+    # it waits for the agent to accept (until offer_expires_at), then "active" or "declined". A staff
+    # registration is "pending" while it waits for a second staff member's approval ("refused" if they
+    # refuse it). Only "active" gives access.
     status: Mapped[str] = mapped_column(sa.String(20), default="unsigned")
     offer_expires_at: Mapped[OptionalTimestamp]
     answered_at: Mapped[OptionalTimestamp]
@@ -67,6 +68,10 @@ class Representation(MunicipalMixin, Base):
     document_file_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     document_filename: Mapped[str] = mapped_column(sa.String(255), default="")
     document_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
+    # Four eyes: the second staff member who approved or refused a staff registration, and why refused.
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    reviewed_at: Mapped[OptionalTimestamp]
+    refusal_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # ... or the dödsboanmälan that named the dödsbodelägare.
     source_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"))
 
@@ -82,8 +87,10 @@ class Representation(MunicipalMixin, Base):
         )
 
     def state(self, now: dt.datetime) -> str:
-        """unsigned, offered, declined, not_accepted, revoked, expired, future or active: what the lists
-        show."""
+        """unsigned, offered, declined, not_accepted, pending, refused, revoked, expired, future or active:
+        what the lists show."""
+        if self.status in ("pending", "refused"):
+            return self.status
         if self.status == "offered" and self.revoked_at is None:
             expires = self.offer_expires_at
             return "not_accepted" if expires is not None and now >= expires else "offered"

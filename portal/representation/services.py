@@ -29,6 +29,7 @@ from portal.cases.services import notify_person
 from portal.db import get_session, utcnow
 from portal.municipalities.models import Municipality
 from portal.representation.models import Representation
+from portal.staff.models import StaffUser
 
 log = logging.getLogger(__name__)
 
@@ -581,15 +582,43 @@ def minor_until(principal_number: str, today: dt.date) -> dt.date | None:
     return eighteenth_birthday(pnr)
 
 
+def agent_is_staff(session: Session, agent_number: str, municipality_id: int) -> bool:
+    """Whether the agent is a staff account of the municipality (active or not), matched by personnummer:
+    staff never register a representation that lets staff act for a citizen."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(StaffUser)
+            .where(StaffUser.municipality_id == municipality_id, StaffUser.personal_number == agent_number)
+        )
+        or 0
+    ) > 0
+
+
 def register_by_staff(
     terms: StaffTerms, *, staff_id: int, municipality_id: int, document: tuple[str, bytes]
 ) -> Representation | str:
-    """Register a god man, förvaltare or vårdnadshavare with the decision or förordnande as a PDF.
-    Returns the representation, or an error reason (an upload reason, "adult" or "not_pdf")."""
+    """Register a god man, förvaltare or vårdnadshavare with the decision or förordnande as a PDF. It waits
+    ("pending", no access) until a second staff member approves it; the principal is told at once.
+    Returns the representation, or an error reason (an upload reason, "adult", "not_pdf" or
+    "agent_is_staff")."""
     from portal.files import validation
     from portal.files.storage import storage
 
     session = get_session()
+    if agent_is_staff(session, terms.agent_number, municipality_id):
+        audit.record(
+            session,
+            "representation_registration_refused",
+            actor_type="staff",
+            actor_id=staff_id,
+            municipality_id=municipality_id,
+            object_type="representation",
+            reason="agent_is_staff",
+            basis=terms.basis,
+        )
+        session.commit()
+        return "agent_is_staff"
     until_day = terms.valid_until
     if terms.basis == "vardnadshavare":
         birthday = minor_until(terms.principal_number, terms.valid_from)
@@ -621,7 +650,7 @@ def register_by_staff(
         can_read="read" in terms.rights,
         can_message="message" in terms.rights,
         can_apply="apply" in terms.rights,
-        status="active",
+        status="pending",
         valid_from=max(start_of_day(terms.valid_from), utcnow())
         if terms.valid_from <= utcnow().astimezone(STOCKHOLM).date()
         else start_of_day(terms.valid_from),
@@ -643,10 +672,83 @@ def register_by_staff(
         object_id=str(rep.id),
         municipality_id=municipality_id,
         basis=terms.basis,
+        status="pending",
     )
-    notify_principal(session, rep)
+    _notify_principal_of_registration(session, rep)
     session.commit()
     return rep
+
+
+def _notify_principal_of_registration(session: Session, rep: Representation) -> None:
+    """At once, before it is approved: the principal can object before anyone acts for them."""
+
+    def texts(municipality: str, url: str) -> tuple[str, str, str]:
+        return (
+            _("Someone has been registered to act for you"),
+            _(
+                "%(municipality)s has registered that someone may act for you. It applies when a second "
+                "official has approved it. Log in to My pages: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+            _(
+                "%(municipality)s: someone has been registered to act for you. Log in to My pages: %(url)s",
+                municipality=municipality,
+                url=url,
+            ),
+        )
+
+    notify_person(
+        session,
+        rep.principal_id,
+        rep.municipality_id,
+        path="/fullmakter",
+        stamp=f"representation-registered:{rep.id}",
+        texts=texts,
+        extra_paragraphs=(_l("If you do not recognise this, contact the social services."),),
+    )
+
+
+def review_registration(rep: Representation, *, staff_id: int, approve: bool, reason: str = "") -> bool:
+    """A second staff member approves (the representation becomes active) or refuses (with the reason) a
+    pending staff registration. One atomic change: only a pending registration, never by its registrant;
+    twice at once gives one effect. False when it was no longer pending or is the reviewer's own."""
+    session = get_session()
+    now = utcnow()
+    done = session.execute(
+        sa.update(Representation)
+        .where(
+            Representation.id == rep.id,
+            Representation.status == "pending",
+            Representation.registered_by_id != staff_id,
+        )
+        .values(
+            status="active" if approve else "refused",
+            reviewed_by_id=staff_id,
+            reviewed_at=now,
+            refusal_reason="" if approve else reason,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not done:
+        return False
+    session.refresh(rep)
+    audit.record(
+        session,
+        "representation_approved" if approve else "representation_refused",
+        actor_type="staff",
+        actor_id=staff_id,
+        subject_person_id=rep.principal_id,
+        object_type="representation",
+        object_id=str(rep.id),
+        municipality_id=rep.municipality_id,
+        basis=rep.basis,
+        registered_by=rep.registered_by_id,
+    )
+    if approve:
+        notify_principal(session, rep)
+    session.commit()
+    return True
 
 
 # --- dödsbodelägare ---------------------------------------------------------------------------------------

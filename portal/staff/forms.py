@@ -61,6 +61,7 @@ ROLE_LABELS = {
     "handlaggare": _l("Case officer"),
     "utforare": _l("Utförare"),
     "administrator": _l("Administrator"),
+    "foretradarregister": _l("Register of representatives"),
 }
 
 

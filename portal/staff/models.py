@@ -6,7 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db import Base, CreatedAt, IntPK, MunicipalMixin
 from portal.municipalities.models import Unit
 
-ROLES = ("handlaggare", "utforare", "administrator")
+# foretradarregister: keeps the register of god män, förvaltare and vårdnadshavare (reads all of it and
+# approves registrations); a handläggare sees only the representatives of people their unit has a case for.
+ROLES = ("handlaggare", "utforare", "administrator", "foretradarregister")
 
 
 class StaffUser(MunicipalMixin, Base):

@@ -131,14 +131,27 @@ def save_account(
 
 
 def set_account_active(session: Session, account: StaffUser, active: bool) -> None:
-    """Deactivate or reactivate an account. A deactivated account's open logins are refused on their next
-    request (the staff loader checks ``active``) and it cannot log in again."""
+    """Deactivate or reactivate an account. Deactivating ends every open login of the account at once, on
+    every host (the login rows are ended, so an old cookie is worth nothing even after a reactivation);
+    it cannot log in again until reactivated, and then only with a new login."""
+    from portal.auth.models import LoginSession
+    from portal.db import utcnow
+
     account.active = active
+    ended = 0
+    if not active:
+        ended = session.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.staff_user_id == account.id, LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason="deactivated")
+            .execution_options(synchronize_session=False)
+        ).rowcount
     audit.by_staff(
         session,
         "staff_account_activated" if active else "staff_account_deactivated",
         object_type="staff_user",
         object_id=str(account.id),
         municipality_id=account.municipality_id,
+        **({} if active else {"logins_ended": ended}),
     )
     session.commit()

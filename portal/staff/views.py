@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 import forms
 from forms import engine
 from forms.fields import options
-from portal.access import public, staff_required
+from portal.access import ANY_STAFF, can_open, public, staff_required
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
@@ -101,13 +101,34 @@ def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
     )
 
 
+# The staff header's links; each is shown to whoever the route's declared roles let in (can_open).
+STAFF_NAVIGATION = (
+    ("staff.inbox", _l("Staff inbox")),
+    ("utforare.cases", _l("Your clients")),
+    ("staff_representation.index", _l("Representatives")),
+    ("staff.deliveries", _l("Failed deliveries")),
+    ("provider_admin.providers", _l("Utförare catalogue")),
+    ("staff.accounts", _l("Staff accounts")),
+)
+
+# Where a staff member starts: the first of these their roles open (the routes' own declarations).
+START_PAGES = ("staff.inbox", "utforare.cases", "staff.deliveries", "staff_representation.index")
+
+
 def _home(staff: StaffUser) -> str:
-    """Where a staff member starts: the unit's inbox, the provider's cases, or the administrator's pages."""
-    if staff.has_role("handlaggare"):
-        return url_for(".inbox")
-    if staff.has_role("utforare") and staff.provider_id is not None:
-        return url_for("utforare.cases")
+    """The unit's inbox, the provider's cases, the register of representatives or the administrator's
+    pages, whichever the staff member's roles open first."""
+    for endpoint in START_PAGES:
+        if can_open(endpoint, staff):
+            return url_for(endpoint)
     return url_for(".deliveries")
+
+
+@bp.get("/start")
+@staff_required(ANY_STAFF)
+def home() -> ResponseReturnValue:
+    """Every staff member's own start page, wherever their roles take them."""
+    return redirect(_home(g.staff))
 
 
 @bp.post("/logga-in/bankid")
@@ -239,7 +260,7 @@ def oidc_callback(provider_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/logga-ut")
-@staff_required
+@staff_required(ANY_STAFF)
 def logout() -> ResponseReturnValue:
     if PostForm().validate_on_submit():
         login = g.staff_login
@@ -256,28 +277,21 @@ def logout() -> ResponseReturnValue:
 
 
 def _unit_cases() -> sa.Select[tuple[Case]]:
-    """Cases a handläggare may open: their municipality and their unit."""
+    """Cases a handläggare may open: their municipality and their unit (the routes declare the role)."""
     staff: StaffUser = g.staff
-    if not staff.has_role("handlaggare"):
-        abort(403)
     return sa.select(Case).where(Case.municipality_id == staff.municipality_id, Case.unit_id == staff.unit_id)
 
 
 def _case_or_404(case_id: uuid.UUID) -> Case:
-    # Utförare staff never open a case here (they have their own pages with only the utförare thread):
-    # refused like any case they may not see.
-    allowed = g.staff.has_role("handlaggare")
-    case = get_session().scalar(_unit_cases().where(Case.id == case_id)) if allowed else None
+    case = get_session().scalar(_unit_cases().where(Case.id == case_id))
     if case is None:
         audit.deny(audit.by_staff, "case", case_id)
     return case
 
 
 @bp.get("/")
-@staff_required
+@staff_required("handlaggare", others_to=_home)
 def inbox() -> ResponseReturnValue:
-    if not g.staff.has_role("handlaggare") and g.staff.has_role("utforare"):
-        return redirect(url_for("utforare.cases"))
     db = get_session()
     view = request.args.get("visa", "open")
     stmt = _unit_cases()
@@ -321,7 +335,7 @@ def inbox() -> ResponseReturnValue:
 
 
 @bp.get("/arenden/<uuid:case_id>")
-@staff_required
+@staff_required("handlaggare")
 def case(case_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     current = _case_or_404(case_id)
@@ -387,7 +401,7 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/arenden/<uuid:case_id>/meddelanden")
-@staff_required
+@staff_required("handlaggare")
 def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     if not PostForm().validate_on_submit():
@@ -408,7 +422,7 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
-@staff_required
+@staff_required("handlaggare")
 def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     found = messaging.attachment_with_case(db, attachment_id)
@@ -457,7 +471,7 @@ def _back(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/arenden/<uuid:case_id>/tilldela")
-@staff_required
+@staff_required("handlaggare")
 def assign(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     if not PostForm().validate_on_submit():
@@ -468,7 +482,7 @@ def assign(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/arenden/<uuid:case_id>/status")
-@staff_required
+@staff_required("handlaggare")
 def status(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = StatusForm()
@@ -480,7 +494,7 @@ def status(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/arenden/<uuid:case_id>/anteckning")
-@staff_required
+@staff_required("handlaggare")
 def note(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = NoteForm()
@@ -492,7 +506,7 @@ def note(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/arenden/<uuid:case_id>/komplettering")
-@staff_required
+@staff_required("handlaggare")
 def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = SupplementForm()
@@ -507,7 +521,7 @@ def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.post("/arenden/<uuid:case_id>/beslut")
-@staff_required
+@staff_required("handlaggare")
 def decision(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = DecisionForm()
@@ -536,7 +550,7 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/arenden/<uuid:case_id>/logg")
-@staff_required
+@staff_required("handlaggare")
 def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     current = _case_or_404(case_id)
@@ -581,7 +595,7 @@ def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/dokument/<uuid:document_id>")
-@staff_required
+@staff_required("handlaggare")
 def document(document_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     doc = db.get(Document, document_id)
@@ -603,18 +617,12 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
 # --- administration ------------------------------------------------------------------------------------
 
 
-def _require_admin() -> None:
-    if not g.staff.has_role("administrator"):
-        abort(403)
-
-
 @bp.get("/leveranser")
-@staff_required
+@staff_required("administrator")
 def deliveries() -> ResponseReturnValue:
     """Deliveries to the case system and notices that failed or were dead-lettered."""
     from portal.outbox.models import OutboxItem
 
-    _require_admin()
     db = get_session()
     items = db.scalars(
         sa.select(OutboxItem)
@@ -628,12 +636,11 @@ def deliveries() -> ResponseReturnValue:
 
 
 @bp.post("/leveranser/<int:item_id>/<action>")
-@staff_required
+@staff_required("administrator")
 def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
     from portal.outbox import services as outbox
     from portal.outbox.models import OutboxItem
 
-    _require_admin()
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_session()
@@ -666,11 +673,10 @@ def _account_or_404(account_id: int) -> StaffUser:
 
 
 @bp.get("/personal/")
-@staff_required
+@staff_required("administrator")
 def accounts() -> ResponseReturnValue:
     from portal.providers.models import Provider
 
-    _require_admin()
     rows = (
         get_session()
         .execute(
@@ -685,12 +691,12 @@ def accounts() -> ResponseReturnValue:
     return render_template("staff/accounts.html", rows=rows, role_labels=ROLE_LABELS)
 
 
-def _account_form(account: StaffUser | None, *, submitted: bool) -> StaffAccountForm:
+def _account_form(account: StaffUser | None, *, submitted: bool, formdata: object = None) -> StaffAccountForm:
     from portal.providers.models import Provider
 
     db = get_session()
     if submitted:
-        form = StaffAccountForm()
+        form = StaffAccountForm(formdata=formdata) if formdata is not None else StaffAccountForm()
     elif account is None:
         form = StaffAccountForm(formdata=None)
     else:
@@ -727,10 +733,61 @@ def _render_account_form(
     form: StaffAccountForm, account: StaffUser | None, status: int = 200
 ) -> ResponseReturnValue:
     errors = [(field.id, str(message)) for field in form for message in field.errors]
+    own = account is not None and account.id == g.staff.id
+    locked = {}
+    if own:
+        from portal.providers.models import Provider
+
+        locked = {
+            "roles": [str(ROLE_LABELS.get(role, role)) for role in account.roles or []],
+            "unit": account.unit.name if account.unit is not None else "",
+            "provider": (
+                get_session().get(Provider, account.provider_id).name if account.provider_id else ""
+            ),
+        }
     return (
-        render_template("staff/account_form.html", form=form, account=account, errors=errors),
+        render_template(
+            "staff/account_form.html", form=form, account=account, errors=errors, own=own, locked=locked
+        ),
         status,
     )
+
+
+# What an administrator cannot change on their own account (another administrator can): what they may do,
+# and whose cases they see. The form shows them read-only; a crafted post is refused and audited.
+OWN_LOCKED_FIELDS = ("roles", "unit", "provider")
+
+
+def _own_account_formdata(account: StaffUser) -> object:
+    """The posted form with the locked fields as the account has them, or None (after the refusal is
+    audited) when the post tries to change one of them."""
+    from werkzeug.datastructures import MultiDict
+
+    current = StaffAccountForm.data_of(account)
+    tried = []
+    if "roles" in request.form and set(request.form.getlist("roles")) != set(current["roles"]):  # type: ignore[call-overload]
+        tried.append("roles")
+    for name in ("unit", "provider"):
+        if name in request.form and request.form.get(name, "") != current[name]:
+            tried.append(name)
+    if tried:
+        audit.by_staff(
+            get_session(),
+            "staff_account_change_refused",
+            object_type="staff_user",
+            object_id=str(account.id),
+            reason="own_account",
+            fields=tried,
+        )
+        get_session().commit()
+        return None
+    formdata = MultiDict(request.form)
+    for name in OWN_LOCKED_FIELDS:
+        formdata.poplist(name)
+    formdata.setlist("roles", list(current["roles"]))  # type: ignore[arg-type]
+    formdata["unit"] = current["unit"]
+    formdata["provider"] = current["provider"]
+    return formdata
 
 
 def _save_account(form: StaffAccountForm, account: StaffUser | None) -> bool:
@@ -750,17 +807,13 @@ def _save_account(form: StaffAccountForm, account: StaffUser | None) -> bool:
             _("Another staff account in the municipality already has this personal identity number")
         ]
         return False
-    if account is not None and account.id == g.staff.id and "administrator" not in values["roles"]:
-        form.roles.errors = [_("You cannot take the administrator role from yourself")]
-        return False
     staff_services.save_account(get_session(), account, g.staff.municipality_id, values)
     return True
 
 
 @bp.route("/personal/ny", methods=["GET", "POST"])
-@staff_required
+@staff_required("administrator")
 def new_account() -> ResponseReturnValue:
-    _require_admin()
     form = _account_form(None, submitted=request.method == "POST")
     if request.method == "POST":
         if _save_account(form, None):
@@ -771,11 +824,15 @@ def new_account() -> ResponseReturnValue:
 
 
 @bp.route("/personal/<int:account_id>", methods=["GET", "POST"])
-@staff_required
+@staff_required("administrator")
 def edit_account(account_id: int) -> ResponseReturnValue:
-    _require_admin()
     account = _account_or_404(account_id)
-    form = _account_form(account, submitted=request.method == "POST")
+    formdata = None
+    if request.method == "POST" and account.id == g.staff.id:
+        formdata = _own_account_formdata(account)
+        if formdata is None:
+            abort(403)
+    form = _account_form(account, submitted=request.method == "POST", formdata=formdata)
     if request.method == "POST":
         if _save_account(form, account):
             flash(_("The changes to %(name)s are saved.", name=account.name), "success")
@@ -785,9 +842,8 @@ def edit_account(account_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/personal/<int:account_id>/<action>")
-@staff_required
+@staff_required("administrator")
 def account_active(account_id: int, action: str) -> ResponseReturnValue:
-    _require_admin()
     account = _account_or_404(account_id)
     if action not in ("inaktivera", "aktivera"):
         abort(404)
@@ -831,9 +887,11 @@ def init_app(app: Flask) -> None:
             return
         g.staff_login, g.staff = login, staff
 
+    app.jinja_env.globals["can_open"] = can_open
+
     @app.context_processor
     def _staff_context() -> dict[str, object]:
-        return {"staff": g.get("staff")}
+        return {"staff": g.get("staff"), "staff_navigation": STAFF_NAVIGATION}
 
 
 __all__ = ["bp", "init_app"]

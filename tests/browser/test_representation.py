@@ -22,6 +22,7 @@ from tests.browser.helpers import NewContext, assert_accessible, pending_order_r
 pytestmark = pytest.mark.browser
 
 ANNA = Person("198507202011", "Anna Andersson")
+ADA_STAFF = Person("195502141236", "Ada Administratör")
 MESSAGE = "Hej! Jag är Tolvans dotter. Kan ni ringa mig om hembesöket?"
 
 
@@ -160,51 +161,85 @@ HELENA = Person("197504303020", "Helena Handläggare")
 ERIK = Person("197006151596", "Erik Lindqvist")
 
 
-def test_a_handlaggare_registers_and_revokes_a_vardnadshavare(
-    new_context: NewContext, portal_url: str, bankid_simulator: Any, tmp_path: Any
-) -> None:
-    import datetime as dt
-
-    from tests.browser.eservice_helpers import make_pdf
-    from tests.forms.samples import personnummer
-
-    child = personnummer(dt.date(dt.date.today().year - 9, 5, 17), "263")
+def _staff_page(new_context: NewContext, portal_url: str, simulator: Any, person: Person) -> Page:
     page = english_context(new_context, portal_url).new_page()
     page.goto("/handlaggare/logga-in")
     assert_accessible(page)
     start_qr_login(page, "/handlaggare", button="Mobile BankID on another device")
-    bankid_simulator.approve(pending_order_ref(bankid_simulator), HELENA.personal_number, name=HELENA.name)
-    expect(page).to_have_url(re.compile(r"/handlaggare/$"))
+    simulator.approve(pending_order_ref(simulator), person.personal_number, name=person.name)
+    expect(page).not_to_have_url(re.compile(r"/logga-in"))
     page.get_by_role("link", name="Representatives", exact=True).click()
     expect(heading(page)).to_have_text("Representatives")
-    expect(page.locator("main table")).to_contain_text("God man")  # the demo: Anna for Greta
-    assert_accessible(page)
-    page.get_by_role("link", name="Register a representative").click()
-    expect(heading(page)).to_have_text("Register a representative")
-    assert_accessible(page)
-    page.get_by_role("button", name="Register", exact=True).click()
-    expect(page.locator(".error-summary")).to_contain_text("Enter the personal identity number of the person")
-    assert_accessible(page)
-    page.get_by_label("Personal identity number of the person who is represented").fill(child)
-    page.get_by_label("Personal identity number of the representative").fill("19121212-1212")
-    page.get_by_label("Name of the representative (optional)").fill("Tolvan Tolvansson")
-    page.get_by_role("radio", name="Vårdnadshavare (for a child under 18)").check()
+    return page
+
+
+def _fill_registration(page: Page, tmp_path: Any, principal: str, agent: str, name: str, basis: str) -> None:
+    import datetime as dt
+
+    from tests.browser.eservice_helpers import make_pdf
+
+    page.get_by_label("Personal identity number of the person who is represented").fill(principal)
+    page.get_by_label("Personal identity number of the representative").fill(agent)
+    page.get_by_label("Name of the representative (optional)").fill(name)
+    page.get_by_role("radio", name=basis).check()
     page.get_by_role("radio", name="All the person's matters at the social services").check()
-    page.get_by_label("The decision or förordnande as a PDF").set_input_files(
-        make_pdf(tmp_path, "beslut.pdf")
-    )
+    until = dt.date.today() + dt.timedelta(days=365)
+    page.get_by_label("Valid until (year-month-day)").fill(until.isoformat())
+    pdf = make_pdf(tmp_path, "beslut.pdf")
+    page.get_by_label("The decision or förordnande as a PDF").set_input_files(pdf)
     page.get_by_role("button", name="Register", exact=True).click()
-    expect(heading(page)).to_have_text("Representatives")
-    expect(page.get_by_role("status")).to_contain_text("The representation is registered")
-    row = page.locator("main tbody tr").filter(has_text="Vårdnadshavare").first
-    expect(row).to_contain_text("Tolvan Tolvansson")
-    assert_accessible(page)
-    row.get_by_role("link", name=re.compile("^Revoke")).click()
-    expect(heading(page)).to_have_text("Revoke the representation?")
-    assert_accessible(page)
-    page.get_by_role("button", name="Yes, revoke").click()
-    expect(page.get_by_role("status")).to_contain_text("The representation is revoked")
-    assert_accessible(page)
+
+
+def test_staff_cannot_register_themselves_and_a_registration_applies_after_a_second_approves(
+    new_context: NewContext, portal_url: str, bankid_simulator: Any, tmp_path: Any
+) -> None:
+    """Helena tries to register herself as förvaltare for Tolvan and is refused; Ada registers Erik as god
+    man for Greta, and it applies only after Helena (who keeps the register) approves it."""
+    helena = _staff_page(new_context, portal_url, bankid_simulator, HELENA)
+    expect(helena.locator("main table").last).to_contain_text("God man")  # the demo: Anna for Greta
+    assert_accessible(helena)
+    helena.get_by_role("link", name="Register a representative").click()
+    expect(heading(helena)).to_have_text("Register a representative")
+    assert_accessible(helena)
+    helena.get_by_role("button", name="Register", exact=True).click()
+    summary = helena.locator(".error-summary")
+    expect(summary).to_contain_text("Enter the personal identity number of the person")
+    assert_accessible(helena)
+    _fill_registration(helena, tmp_path, "19121212-1212", "19750430-3020", "Helena Handläggare", "Förvaltare")
+    expect(helena.locator(".error-summary")).to_contain_text("has a staff account in the municipality")
+    assert_accessible(helena)
+
+    ada = _staff_page(new_context, portal_url, bankid_simulator, ADA_STAFF)
+    expect(ada.locator("main")).not_to_contain_text("Greta Hundra")  # not her unit's, not her role's
+    ada.get_by_role("link", name="Register a representative").click()
+    _fill_registration(ada, tmp_path, "19200101-0178", "19700615-1596", "Erik Lindqvist", "God man")
+    expect(heading(ada)).to_have_text("Representatives")
+    expect(ada.get_by_role("status")).to_contain_text("It applies when another staff member has approved it")
+    waiting = ada.locator("main tbody tr").filter(has_text="Erik Lindqvist")
+    expect(waiting).to_contain_text("Registered by you")
+    expect(waiting.get_by_role("link", name=re.compile("^Review"))).to_have_count(0)
+    assert_accessible(ada)
+
+    helena.get_by_role("link", name="Representatives", exact=True).click()
+    row = helena.locator("main tbody tr").filter(has_text="Erik Lindqvist")
+    expect(row).to_contain_text("Ada Administratör")
+    row.get_by_role("link", name=re.compile("^Review")).click()
+    expect(heading(helena)).to_have_text("Approve the registration?")
+    assert_accessible(helena)
+    helena.get_by_role("button", name="Refuse", exact=True).click()
+    expect(helena.locator(".error-summary")).to_contain_text("Write why the registration is refused")
+    assert_accessible(helena)
+    helena.get_by_role("button", name="Approve", exact=True).click()
+    expect(helena.get_by_role("status")).to_contain_text("approved and applies now")
+    active = helena.locator("main tbody tr").filter(has_text="Erik Lindqvist").first
+    expect(active).to_contain_text("Valid")
+    assert_accessible(helena)
+    active.get_by_role("link", name=re.compile("^Revoke")).click()
+    expect(heading(helena)).to_have_text("Revoke the representation?")
+    assert_accessible(helena)
+    helena.get_by_role("button", name="Yes, revoke").click()
+    expect(helena.get_by_role("status")).to_contain_text("The representation is revoked")
+    assert_accessible(helena)
 
 
 def test_the_demo_fullmakt_lets_erik_act_for_britt(

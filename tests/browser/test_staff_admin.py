@@ -29,6 +29,15 @@ def test_an_administrator_adds_an_utforare_who_logs_in_until_deactivated(
     expect(ada.get_by_role("row").filter(has_text="Samir Stjärna")).to_contain_text("Omsorg Stjärnan AB")
     assert_accessible(ada)
 
+    # Ada tries to give herself the handläggare role: her own roles, unit and utförare are read-only.
+    ada.get_by_role("link", name=ADA[1]).click()
+    expect(heading(ada)).to_have_text(f"Change the staff account of {ADA[1]}")
+    expect(ada.locator("main")).to_contain_text("You cannot change your own roles, unit or utförare")
+    expect(ada.locator("fieldset").filter(has_text="Roles")).to_have_count(0)
+    expect(ada.get_by_label("Unit")).to_have_count(0)
+    assert_accessible(ada)
+    ada.get_by_role("link", name="Back to the staff accounts").click()
+
     ada.get_by_role("link", name="Add a staff account").click()
     expect(heading(ada)).to_have_text("Add a staff account")
     assert_accessible(ada)

@@ -20,6 +20,7 @@ from tests.auth.login_helpers import log_in
 from tests.forms.samples import TODAY, personnummer, raw
 from tests.helpers import csrf_from
 from tests.representation.helpers import ANNA, PRINCIPAL, TOLVAN, act_for, arrange, english, grant
+from tests.representation.test_four_eyes import keeper, review
 from tests.staff.test_workspace import HELENA, staff_log_in
 
 NEW = "/handlaggare/foretradare/ny"
@@ -59,7 +60,7 @@ def test_a_handlaggare_registers_a_god_man_who_can_then_act(app, client, bankid_
     response = _register(client, until=until)
     assert response.status_code == 302, re.findall(r'class="field-error"[^>]*>(.*?)</p>', response.text, re.S)
     rep = _newest(app)
-    assert rep.basis == "god_man" and rep.registered_by_id is not None
+    assert rep.basis == "god_man" and rep.registered_by_id is not None and rep.status == "pending"
     assert rep.document_sha256 and rep.document_filename
     assert last_day(rep).isoformat() == until
     listing = client.get("/handlaggare/foretradare/").text
@@ -73,9 +74,10 @@ def test_a_handlaggare_registers_a_god_man_who_can_then_act(app, client, bankid_
             )
         )
 
+    assert review(keeper(app, bankid_simulator), rep.id).status_code == 302  # the second pair of eyes
     citizen = app.test_client()
     log_in(citizen, bankid_simulator, TOLVAN)
-    assert act_for(citizen, rep.id).status_code == 302
+    assert act_for(citizen, rep.id).headers["Location"].endswith("/mina-sidor")
 
     page = client.get(f"/handlaggare/foretradare/{rep.id}/aterkalla")
     assert page.status_code == 200
@@ -106,6 +108,7 @@ def test_a_vardnadshavare_is_only_for_a_minor_and_ends_at_18(app, client, bankid
 
     minor = _register(client, principal=CHILD, basis="vardnadshavare")
     assert minor.status_code == 302
+    assert review(keeper(app, bankid_simulator), _newest(app).id).status_code == 302
     rep = _newest(app)
     born = dt.date(TODAY.year - 12, 3, 10)
     assert last_day(rep) == born.replace(year=born.year + 18) - dt.timedelta(days=1)

@@ -235,22 +235,80 @@ def test_changing_an_account_clears_the_provider_of_a_non_utforare(app, client, 
         assert SAMIR not in str(event.detail)
 
 
-def test_an_administrator_keeps_their_own_administrator_role(app, client, bankid_simulator):
+def test_an_administrator_cannot_change_her_own_roles_unit_or_provider(app, client, bankid_simulator):
+    """Ada tries to give herself the handläggare role and a unit (then she would read that unit's cases):
+    the form shows them read-only, a crafted post is refused and audited; her name still changes."""
     ada = logged_in(app, bankid_simulator, ADA)
     own = account_id(app, ADA)
     form = ada.get(f"/handlaggare/personal/{own}")
+    assert form.status_code == 200
+    assert 'name="roles"' not in form.text and 'name="unit"' not in form.text
+    assert 'name="provider"' not in form.text
+    assert "You cannot change your own roles, unit or utförare" in form.text
+    with app.app_context(), all_municipalities():
+        unit_before = get_session().get(StaffUser, own).unit_id
+    token = csrf_from(form.text)
+    base = {"csrf_token": token, "name": "Ada Administratör", "personal_number": "19550214-1236"}
+    tries = (
+        {"roles": ["administrator", "handlaggare"], "unit": str(unit_before or "")},
+        {"roles": ["administrator"], "unit": ids(app)["unit"]},
+        {"roles": ["administrator"], "provider": ids(app)["provider"]},
+    )
+    for crafted in tries:
+        response = ada.post(f"/handlaggare/personal/{own}", data={**base, **crafted})
+        assert response.status_code == 403, crafted
+    with app.app_context(), all_municipalities():
+        session = get_session()
+        account = session.get(StaffUser, own)
+        assert (account.roles, account.unit_id, account.provider_id) == (["administrator"], unit_before, None)
+        refused = session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "staff_account_change_refused", AuditEvent.object_id == str(own)
+            )
+        ).all()
+        assert [e.detail["fields"] for e in refused] == [["roles"], ["unit"], ["provider"]]
+    assert "Case officer" not in ada.get("/handlaggare/").text  # no inbox for her
+    # What she may change on her own account she still can, with the locked fields left as they are.
+    saved = ada.post(f"/handlaggare/personal/{own}", data={**base, "name": "Ada Admin", "email": ""})
+    assert saved.status_code == 302, errors_of(saved.text)
+    with app.app_context(), all_municipalities():
+        account = get_session().get(StaffUser, own)
+        assert (account.name, account.roles, account.unit_id) == ("Ada Admin", ["administrator"], unit_before)
+
+
+def test_another_administrator_can_change_an_administrators_roles(app, client, bankid_simulator):
+    ada_id = account_id(app, ADA)
+    with app.app_context(), all_municipalities():
+        session = get_session()
+        session.add(
+            StaffUser(
+                municipality_id=session.get(StaffUser, ada_id).municipality_id,
+                personal_number=NEW_NUMBER,
+                name="Bo Biträdande",
+                roles=["administrator"],
+            )
+        )
+        session.commit()
+    bo = logged_in(app, bankid_simulator, NEW_NUMBER)
+    form = bo.get(f"/handlaggare/personal/{ada_id}")
+    assert 'name="roles"' in form.text
     data = {
         "csrf_token": csrf_from(form.text),
         "name": "Ada Administratör",
-        "personal_number": ADA,
-        "roles": ["handlaggare"],
+        "personal_number": "19550214-1236",
+        "roles": ["administrator", "handlaggare"],
         **ids(app),
     }
-    response = ada.post(f"/handlaggare/personal/{own}", data=data)
-    assert response.status_code == 400
-    assert "You cannot take the administrator role from yourself" in errors_of(response.text)
+    assert bo.post(f"/handlaggare/personal/{ada_id}", data=data).status_code == 302
     with app.app_context(), all_municipalities():
-        assert get_session().get(StaffUser, own).roles == ["administrator"]
+        session = get_session()
+        assert sorted(session.get(StaffUser, ada_id).roles) == ["administrator", "handlaggare"]
+        changed = session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "staff_account_changed", AuditEvent.object_id == str(ada_id)
+            )
+        )
+        assert "roles" in changed.detail["changed"] and changed.actor_id != ada_id
 
 
 def test_another_municipalitys_account_is_not_found_and_the_try_is_logged(app, client, bankid_simulator):
@@ -309,6 +367,39 @@ def test_a_deactivated_account_is_refused_at_once_and_at_login(app, client, bank
             .all()
         )
         assert "staff_account_deactivated" in actions and "staff_account_activated" in actions
+
+
+def test_deactivating_ends_every_open_login_and_reactivating_revives_none(app, client, bankid_simulator):
+    """Samir keeps the cookie of an open login through a deactivation and a reactivation: it is logged out
+    for good; every open login row of his ends at the deactivation, and only a new login works."""
+    from portal.auth.models import LoginSession
+
+    first = logged_in(app, bankid_simulator, SAMIR)
+    second = logged_in(app, bankid_simulator, SAMIR)  # another browser, e.g. at home
+    assert first.get("/handlaggare/utforare/").status_code == 200
+    samir = account_id(app, SAMIR)
+    ada = logged_in(app, bankid_simulator, ADA)
+    token = csrf_from(ada.get("/handlaggare/personal/").text)
+    ada.post(f"/handlaggare/personal/{samir}/inaktivera", data={"csrf_token": token})
+    with app.app_context(), all_municipalities():
+        session = get_session()
+        open_logins = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(LoginSession)
+            .where(LoginSession.staff_user_id == samir, LoginSession.ended_at.is_(None))
+        )
+        assert open_logins == 0
+        deactivated = session.scalar(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "staff_account_deactivated", AuditEvent.object_id == str(samir)
+            )
+        )
+        assert deactivated.detail["logins_ended"] == 2
+    ada.post(f"/handlaggare/personal/{samir}/aktivera", data={"csrf_token": token})
+    for old in (first, second):
+        refused = old.get("/handlaggare/utforare/")
+        assert refused.status_code == 302 and refused.headers["Location"] == "/handlaggare/logga-in"
+    assert logged_in(app, bankid_simulator, SAMIR).get("/handlaggare/utforare/").status_code == 200
 
 
 def test_an_administrator_cannot_deactivate_themself(app, client, bankid_simulator):
