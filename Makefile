@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 export PORT
+# The portal assumes production when PORTAL_ENV is not set; the targets that serve, seed or measure the demo
+# say development (unless PORTAL_ENV is set already). The tests set their own.
+run demo migrate bench: export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench clean
+.PHONY: help install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench clean dist release-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +52,13 @@ test: translations browser-deps ## set up and run the whole suite (SQLite, and P
 	$(BIN)/python -m portal.i18n_check
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 	$(BIN)/python tests/postgres.py $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"
+	$(BIN)/python tests/release_smoke.py
+
+dist: $(STAMP) ## build the release: sdist and wheel in dist/ (templates, static files, compiled catalogues inside)
+	$(BIN)/python -m build --outdir dist .
+
+release-smoke: $(STAMP) ## build the wheel, install it without extras in a fresh venv, migrate, serve it in production mode, fetch pages
+	$(BIN)/python tests/release_smoke.py
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -68,4 +78,4 @@ bench: demo ## benchmark figures: pages (requests/s, latency) and outbox deliver
 	$(BIN)/python -m portal.bench_outbox
 
 clean: ## remove the virtualenv, the database and compiled catalogues
-	rm -rf $(VENV) instance node_modules translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) instance node_modules translations/*/LC_MESSAGES/*.mo build dist

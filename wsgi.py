@@ -1,5 +1,5 @@
-"""The WSGI entry point for gunicorn: ``gunicorn -c gunicorn.conf.py wsgi:app``."""
+"""The WSGI entry point in a checkout: ``gunicorn -c gunicorn.conf.py wsgi:app`` (the same as portal.wsgi)."""
 
-from portal import create_app
+from portal.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

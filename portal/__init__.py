@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from markupsafe import Markup
 
-from portal.config import PROJECT_ROOT, Config
+from portal.config import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR, Config
 
 __version__ = "0.1.0"
 
@@ -19,9 +19,9 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
-        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        instance_path=settings.instance_dir,
     )
     app.config.update(
         PORTAL=settings,
@@ -38,11 +38,9 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         # Times are stored in UTC and shown in Swedish time.
         BABEL_DEFAULT_TIMEZONE="Europe/Stockholm",
-        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         TEMPLATES_AUTO_RELOAD=settings.env == "development",
     )
-    if settings.trusted_hosts:
-        app.config["TRUSTED_HOSTS"] = list(settings.trusted_hosts)
 
     from portal import db, errors, i18n, security
     from portal import logging as portal_logging

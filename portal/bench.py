@@ -75,6 +75,8 @@ def end_login(handle: object) -> None:
 
 
 def main() -> int:
+    # The demo database of `make demo`, measured as development (the portal assumes production otherwise).
+    os.environ.setdefault("PORTAL_ENV", "development")
     wrk = shutil.which("wrk")
     if wrk is None:
         print("wrk is not installed: apt-get install wrk")

@@ -10,16 +10,17 @@ import signal
 import subprocess
 import sys
 import time
+import typing
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from portal import create_app
-from portal.config import PROJECT_ROOT, Config
+from portal.config import PACKAGE_DIR, PROJECT_ROOT, Config, ConfigError
 
-MIGRATIONS = PROJECT_ROOT / "portal" / "migrations"
+MIGRATIONS = PACKAGE_DIR / "migrations"
 
 
 def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
@@ -43,7 +44,23 @@ def upgrade_database(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+class UnsafeSettings(NoAppException):
+    """Settings the portal refuses, shown as their list only (Flask's CLI shows other errors with a
+    traceback, and click a usage error with the usage text)."""
+
+    def show(self, file: typing.IO[typing.Any] | None = None) -> None:
+        click.echo(f"Error: {self.format_message()}", file=file, err=True)
+
+
+def _app() -> Flask:
+    """The app from the PORTAL_* settings; unsafe ones end the command with their list."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise UnsafeSettings(str(exc)) from exc
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_version_option=False)
 def main() -> None:
     """Medborgarvy, the citizen portal."""
 
@@ -53,7 +70,8 @@ def db() -> None:
     """Database migrations (Alembic)."""
 
 
-@db.command("upgrade")
+# Migrations need only the database's address, not settings fit to serve (an operator may migrate first).
+@db.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     url = Config.from_env().database_url
@@ -61,7 +79,7 @@ def db_upgrade() -> None:
     click.echo("database is at the newest migration")
 
 
-@db.command("revision")
+@db.command("revision", with_appcontext=False)
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
@@ -76,6 +94,11 @@ def seed_demo() -> None:
     """Create the demo municipalities and people, once; running it again changes nothing."""
     from portal.demo.seed import seed
 
+    if current_app.config["PORTAL"].is_production:
+        raise click.ClickException(
+            "seed-demo is refused in production: demo identities must never reach a real installation "
+            "(PORTAL_ENV=development or test for a demo)"
+        )
     if not current_app.config["PORTAL"].demo:
         raise click.ClickException("PORTAL_DEMO is off: no demo data in this installation")
     created = seed()
@@ -113,7 +136,7 @@ def worker(interval: float, once: bool) -> None:
     """Deliver outbox items (applications to case systems, e-mail) until stopped."""
     from portal.outbox.worker import run
 
-    run(create_app(), interval=interval, once=once)
+    run(_app(), interval=interval, once=once)
 
 
 @main.command("bankid-simulator")
@@ -134,7 +157,10 @@ def serve(with_simulator: bool | None) -> None:
     """Serve the portal with gunicorn on 127.0.0.1:$PORT (8000) with the outbox worker, and the BankID
     simulator in demo mode."""
     config = Config.from_env()
-    config.validate()
+    try:
+        config.validate()
+    except ConfigError as exc:
+        raise UnsafeSettings(str(exc)) from exc
     port = os.environ.get("PORT", "8000")
     children: list[subprocess.Popen[bytes]] = []
     if with_simulator if with_simulator is not None else config.bankid_simulator:
@@ -159,7 +185,7 @@ def serve(with_simulator: bool | None) -> None:
         from portal.demo import oidc as demo_oidc
 
         oidc_port = int(config.oidc_demo_url.rsplit(":", 1)[1].strip("/"))
-        config_path = PROJECT_ROOT / "instance" / "oidc-demo-provider.json"
+        config_path = Path(config.instance_dir) / "oidc-demo-provider.json"
         demo_oidc.write_config(config_path, oidc_port, port)
         node_command = demo_oidc.command(config_path)
         if node_command is None:
@@ -167,8 +193,9 @@ def serve(with_simulator: bool | None) -> None:
         else:
             children.append(subprocess.Popen(node_command, cwd=PROJECT_ROOT))  # noqa: S603
             portal_env["PORTAL_OIDC_DEMO"] = "true"
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"), "wsgi:app"]
-    children.append(subprocess.Popen(gunicorn, cwd=PROJECT_ROOT, env=portal_env))  # noqa: S603
+    # The settings and the app from the package, so a checkout and an installed wheel serve the same way.
+    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf", "portal.wsgi:app"]
+    children.append(subprocess.Popen(gunicorn, env=portal_env))  # noqa: S603
     # The outbox worker: hands applications to the case system and sends e-mail, outside web requests.
     children.append(subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"]))
     click.echo(f"Medborgarvy: http://127.0.0.1:{port}/  (Ctrl-C stops)")

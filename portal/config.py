@@ -6,14 +6,57 @@ Every setting has a field here and nowhere else; README.md's configuration refer
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# Pages, styles and catalogues live at the top of the repository (templates/, static/, translations/). A wheel
+# carries them inside the package, in portal/_bundled/ (setup.py puts them there and compiles the catalogues);
+# a checkout and an editable install have no such directory and read the repository's own.
+_BUNDLED = PACKAGE_DIR / "_bundled"
+INSTALLED_FROM_WHEEL = _BUNDLED.is_dir()
+RESOURCE_ROOT = _BUNDLED if INSTALLED_FROM_WHEEL else PROJECT_ROOT
+TEMPLATES_DIR = RESOURCE_ROOT / "templates"
+STATIC_DIR = RESOURCE_ROOT / "static"
+TRANSLATIONS_DIR = RESOURCE_ROOT / "translations"
+
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the value validate() refuses in production
+MIN_SECRET_LENGTH = 32
+# What 32 random hex digits give at the least (about 93 bits measured this way); a word or pattern repeated
+# until it is long enough gives far less.
+MIN_SECRET_BITS = 80
+HOW_TO_MAKE_A_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105 - a command
+
+
+def _default_instance_dir() -> str:
+    """The checkout's instance/, or ./instance of the working directory when installed from a wheel."""
+    if INSTALLED_FROM_WHEEL:
+        return str(Path.cwd() / "instance")
+    return str(PROJECT_ROOT / "instance")
+
+
+def secret_key_weakness(secret: str) -> str | None:
+    """Why ``secret`` is no secret (the published default, too short, or too predictable), or None."""
+    if not secret:
+        return "is empty"
+    if secret == DEFAULT_SECRET_KEY:
+        return "is the published development value"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is {len(secret)} characters long, fewer than {MIN_SECRET_LENGTH}"
+    # Bits by character frequencies catch "aaaa…" and small alphabets; distinct runs of three catch a word
+    # or pattern repeated ("passwordpassword…", "0123456789012…"), which frequencies alone let through.
+    counts = Counter(secret)
+    bits = -sum(n * math.log2(n / len(secret)) for n in counts.values())
+    trigrams = {secret[i : i + 3] for i in range(len(secret) - 2)}
+    if bits < MIN_SECRET_BITS or len(trigrams) < 0.8 * (len(secret) - 2):
+        return "is too predictable (repeated characters or a repeated pattern)"
+    return None
 
 
 class ConfigError(RuntimeError):
@@ -22,10 +65,14 @@ class ConfigError(RuntimeError):
 
 @dataclass
 class Config:
-    # "development", "test" or "production"; production refuses unsafe settings in validate().
-    env: str = "development"
+    # "development", "test" or "production"; production refuses unsafe settings in validate(). Production
+    # unless said otherwise: an installation that forgot to set it must not run with the development key.
+    env: str = "production"
     secret_key: str = DEFAULT_SECRET_KEY
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'portal.db'}"
+    # What the portal writes itself: the default SQLite database, and mail and SMS outside production.
+    instance_dir: str = dataclasses.field(default_factory=_default_instance_dir)
+    # Empty: SQLite, portal.db in the instance directory.
+    database_url: str = ""
     # Canonical base URL, used in links that leave the request (e-mails, BankID returnUrl).
     base_url: str = "http://127.0.0.1:8000"
     # Seed the demo municipalities and identities on `portal seed-demo`; refused in production.
@@ -83,9 +130,11 @@ class Config:
     sms_gateway_url: str = ""
     sms_gateway_token: str = ""
     sms_sender: str = "Kommunen"
-    outgoing_sms_dir: str = str(PROJECT_ROOT / "instance" / "outgoing-sms")
-    # Where mail goes without an SMTP host (development and demo only).
-    outgoing_mail_dir: str = str(PROJECT_ROOT / "instance" / "outgoing-mail")
+    # Empty: outgoing-sms/ in the instance directory.
+    outgoing_sms_dir: str = ""
+    # Where mail goes without an SMTP host (development and demo only). Empty: outgoing-mail/ in the instance
+    # directory.
+    outgoing_mail_dir: str = ""
     # Outbox: deliveries are retried with exponential backoff up to this many attempts, then dead-lettered.
     outbox_max_attempts: int = 10
     # Attachments: per file and per application.
@@ -93,8 +142,17 @@ class Config:
     upload_max_total_bytes: int = 40 * 1024 * 1024
     # Riksnorm tables an administrator has entered or corrected (JSON; see portal/applications/riksnorm.py).
     riksnorm_file: str = ""
-    # Host names the portal answers to (Flask TRUSTED_HOSTS); empty accepts any (a checking proxy in front).
+    # Host names the portal answers to (".kommun.se" for every subdomain), required in production; others get
+    # the translated 400 page (portal/municipalities/services.py checks them, not Flask's TRUSTED_HOSTS,
+    # whose refusal leaves no URL adapter to render a page with).
     trusted_hosts: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        instance = Path(self.instance_dir).resolve()
+        self.instance_dir = str(instance)
+        self.database_url = self.database_url or f"sqlite:///{instance / 'portal.db'}"
+        self.outgoing_sms_dir = self.outgoing_sms_dir or str(instance / "outgoing-sms")
+        self.outgoing_mail_dir = self.outgoing_mail_dir or str(instance / "outgoing-mail")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None, **overrides: typing.Any) -> Config:
@@ -142,27 +200,55 @@ class Config:
             )
         if not self.is_production:
             return
+        # One line per problem, each naming the setting and what to set it to.
         problems = []
-        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
-            problems.append("PORTAL_SECRET_KEY must be set to a random value of at least 32 characters")
+        weakness = secret_key_weakness(self.secret_key)
+        if weakness:
+            problems.append(
+                f"PORTAL_SECRET_KEY {weakness}: set at least {MIN_SECRET_LENGTH} random characters, "
+                f"e.g. the output of {HOW_TO_MAKE_A_SECRET}"
+            )
+        if not self.base_url.startswith("https://"):
+            problems.append(
+                f"PORTAL_BASE_URL is {self.base_url!r}: set the portal's public https:// address, "
+                "e.g. https://minasidor.kommun.se"
+            )
+        if not self.trusted_hosts:
+            problems.append(
+                "PORTAL_TRUSTED_HOSTS is empty: set the host names the portal answers to, comma-separated, "
+                "e.g. minasidor.kommun.se"
+            )
         if self.demo:
-            problems.append("PORTAL_DEMO must be false")
+            problems.append("PORTAL_DEMO is on: set PORTAL_DEMO=false (no demo data in production)")
         if self.bankid_simulator:
-            problems.append("PORTAL_BANKID_SIMULATOR must be false (use BankID's own service)")
+            problems.append(
+                "PORTAL_BANKID_SIMULATOR is on: set PORTAL_BANKID_SIMULATOR=false (BankID's own service)"
+            )
         if not (self.bankid_client_cert and self.bankid_client_key):
-            problems.append("PORTAL_BANKID_CLIENT_CERT and PORTAL_BANKID_CLIENT_KEY are required")
+            problems.append(
+                "PORTAL_BANKID_CLIENT_CERT and PORTAL_BANKID_CLIENT_KEY are empty: set the PEM files of the "
+                "municipality's BankID RP certificate and its key"
+            )
         if not self.bankid_url.startswith("https://"):
-            problems.append("PORTAL_BANKID_URL must use https")
+            problems.append(
+                "PORTAL_BANKID_URL does not use https: set BankID's RP API, "
+                "https://appapi2.bankid.com/rp/v6.0/"
+            )
         if not self.secure_cookies:
-            problems.append("PORTAL_SECURE_COOKIES must be true")
+            problems.append("PORTAL_SECURE_COOKIES is off: set PORTAL_SECURE_COOKIES=true (HTTPS only)")
         if self.oidc_demo:
-            problems.append("PORTAL_OIDC_DEMO must be false")
+            problems.append("PORTAL_OIDC_DEMO is on: set PORTAL_OIDC_DEMO=false")
         if any(not p.discovery_url.startswith("https://") for p in self.oidc_provider_list()):
-            problems.append("every OIDC provider's discovery_url must use https")
+            problems.append("PORTAL_OIDC_PROVIDERS: set an https:// discovery_url for every provider")
         if not self.smtp_host:
-            problems.append("PORTAL_SMTP_HOST is required (receipts and notifications are e-mailed)")
+            problems.append(
+                "PORTAL_SMTP_HOST is empty: set the mail server (receipts and notifications are e-mailed)"
+            )
         if problems:
-            raise ConfigError("Refusing to start in production: " + "; ".join(problems))
+            raise ConfigError(
+                "Refusing to start in production (PORTAL_ENV=production, also what no PORTAL_ENV means):\n"
+                + "\n".join(f"- {problem}" for problem in problems)
+            )
 
 
 def _coerce(hint: typing.Any, raw: str, key: str) -> typing.Any:

@@ -74,7 +74,8 @@ def init_app(app: Flask) -> None:
         code = exc.code or 500
         if code not in PAGES:
             return exc
-        return _render(code, *PAGES[code])
+        # An exception may carry its own heading and text, for a case the generic ones explain badly.
+        return _render(code, *getattr(exc, "page", PAGES[code]))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[str, int]:

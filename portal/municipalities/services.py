@@ -1,4 +1,10 @@
-"""Choosing the municipality of a request: path prefix /k/<slug>/, then host name, then the default."""
+"""Choosing the municipality of a request: by host name, then the path prefix /k/<slug>/ on a known host.
+
+A Host that maps to no municipality is refused (400): a portal reached under a name it was not set up for
+must not show one municipality's pages as if they were that address's. Outside production, 127.0.0.1 and
+localhost reach the default municipality, so a developer's `make run` and the test client work without
+host names.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,30 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, abort, g, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
+from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.wrappers import Request
 
 from portal.db import get_session, reset_scope, set_scope
 from portal.municipalities.models import Municipality
 
 PREFIX_RE = re.compile(r"^/k/([a-z0-9][a-z0-9-]{0,39})(?=/|$)")
+# The names a developer's browser and the test client use; the default municipality answers to them
+# outside production.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+class UnknownHost(BadRequest):
+    """The Host header names none of the installation's municipalities."""
+
+    page = (
+        _l("This address is not in use"),
+        _l(
+            "The e-services cannot be reached at this address. Check the address, or use the link on "
+            "your municipality's website."
+        ),
+    )
 
 
 class PathPrefixMiddleware:
@@ -31,23 +55,26 @@ class PathPrefixMiddleware:
         return self.wsgi_app(environ, start_response)
 
 
-def resolve(req: Request) -> Municipality | None:
+def resolve(req: Request, *, local_hosts_reach_default: bool) -> Municipality | None:
+    """The request's municipality, or None for an unknown /k/<slug>/; UnknownHost when the Host maps to
+    no municipality (an installation serving several from one host name lists it under one of them)."""
     session = get_session()
-    slug = req.environ.get("portal.municipality_slug")
-    if slug:
-        return session.scalar(sa.select(Municipality).where(Municipality.slug == slug))
     host = req.host.lower()
     bare = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     # An installation serves a handful of municipalities: one small query, matched here.
     candidates = session.scalars(sa.select(Municipality).order_by(Municipality.id)).all()
-    default = None
-    for municipality in candidates:
-        names = {name.lower() for name in municipality.host_names or []}
-        if host in names or bare in names:
-            return municipality
-        if municipality.is_default:
-            default = municipality
-    return default
+    by_host = next(
+        (m for m in candidates if {host, bare} & {name.lower() for name in m.host_names or []}),
+        None,
+    )
+    if by_host is None and local_hosts_reach_default and bare in LOCAL_HOSTS:
+        by_host = next((m for m in candidates if m.is_default), None)
+    if by_host is None:
+        raise UnknownHost()
+    slug = req.environ.get("portal.municipality_slug")
+    if slug:
+        return next((m for m in candidates if m.slug == slug), None)
+    return by_host
 
 
 def init_app(app: Flask) -> None:
@@ -58,10 +85,12 @@ def init_app(app: Flask) -> None:
     def _choose_municipality() -> None:
         if request.endpoint in {"static", "health.health"}:
             return
-        municipality = resolve(request)
+        g.municipality = None  # for the error page, if there is none
+        settings = app.config["PORTAL"]
+        if settings.trusted_hosts and not host_is_trusted(request.host, settings.trusted_hosts):
+            raise UnknownHost()
+        municipality = resolve(request, local_hosts_reach_default=not settings.is_production)
         if municipality is None:
-            # An unknown slug or host, or an installation without municipalities: nothing to show.
-            g.municipality = None
             abort(404)
         g.municipality = municipality
         # Tenancy (portal.db): from here on, every query on a municipal model sees only this municipality.

@@ -28,8 +28,65 @@ def test_unknown_municipality_is_not_found(client):
     assert client.get("/k/okand/").status_code == 404
 
 
-def test_default_municipality_for_other_hosts(client):
+def test_localhost_reaches_the_default_municipality(client):
     assert "Exempelstads kommun" in client.get("/").get_data(as_text=True)
+
+
+def test_a_host_of_no_municipality_is_refused_with_a_translated_page(client):
+    response = client.get("/", base_url="http://minasidor.annan-kommun.se")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Adressen används inte" in html
+    assert "Exempelstads kommun" not in html and "Norrby kommun" not in html
+    client.set_cookie("portal_locale", "en", domain="minasidor.annan-kommun.se")
+    english = client.get("/logga-in", base_url="http://minasidor.annan-kommun.se")
+    assert english.status_code == 400
+    assert "This address is not in use" in english.get_data(as_text=True)
+
+
+def test_a_path_prefix_needs_a_known_host_too(client):
+    assert client.get("/k/norrby/", base_url="http://minasidor.annan-kommun.se").status_code == 400
+    assert client.post("/k/norrby/logga-in/bankid", base_url="http://evil.example").status_code == 400
+
+
+def _without_local_host_names(app):  # type: ignore[no-untyped-def]
+    """Exempelstad (the default) reachable only at exempelstad.localhost, as a real installation lists it."""
+    with app.app_context():
+        session = get_session()
+        exempelstad = session.scalar(sa.select(Municipality).where(Municipality.slug == "exempelstad"))
+        exempelstad.host_names = ["exempelstad.localhost"]
+        session.commit()
+
+
+def test_outside_production_localhost_reaches_the_default_municipality(app):
+    _without_local_host_names(app)
+    for base_url in ("http://localhost", "http://127.0.0.1:8000"):
+        assert "Exempelstads kommun" in app.test_client().get("/", base_url=base_url).get_data(as_text=True)
+
+
+def test_in_production_localhost_is_no_municipality_unless_listed(migrated_app, caplog):
+    import dataclasses
+
+    from portal import create_app
+    from tests.conftest import rolled_back
+    from tests.core.test_config import SAFE_PRODUCTION
+
+    settings = {**SAFE_PRODUCTION, "trusted_hosts": ("localhost", "exempelstad.localhost")}
+    production = create_app(dataclasses.replace(migrated_app.config["PORTAL"], **settings))
+    for app in rolled_back(production):
+        _without_local_host_names(app)
+        client = app.test_client()
+        assert client.get("/", base_url="https://localhost").status_code == 400
+        page = client.get("/", base_url="https://exempelstad.localhost")
+        assert page.status_code == 200
+        assert "Exempelstads kommun" in page.get_data(as_text=True)
+        # Norrby's host name, but not one this installation was told to answer to: the same page.
+        untrusted = client.get("/", base_url="https://norrby.localhost")
+        assert untrusted.status_code == 400
+        assert "Adressen används inte" in untrusted.get_data(as_text=True)
+        assert client.get("/health", base_url="http://10.0.0.5").status_code == 200  # the load balancer's
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+    production.extensions["db_engine"].dispose()
 
 
 def test_theme_colours_come_from_the_municipality(client):
