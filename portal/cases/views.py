@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 import forms
+from portal import paging
 from portal.access import citizen_required
 from portal.accounts.models import Person
 from portal.audit import services as audit
@@ -52,10 +53,10 @@ def _can_message() -> bool:
 @citizen_required
 def index() -> ResponseReturnValue:
     session = get_session()
-    page = max(1, request.args.get("sida", 1, type=int) or 1)
     total = session.scalar(sa.select(sa.func.count()).select_from(visible_cases().subquery())) or 0
+    page = paging.page_of(total, PAGE_SIZE)
     cases = session.scalars(
-        visible_cases().order_by(Case.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        visible_cases().order_by(Case.created_at.desc()).offset(page.offset).limit(PAGE_SIZE)
     ).all()
     audit.by_person(
         session,
@@ -70,8 +71,8 @@ def index() -> ResponseReturnValue:
         titles=forms.titles(),
         statuses=STATUS_LABELS,
         next_steps=NEXT_STEPS,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        page=page.number,
+        pages=page.pages,
         total=total,
     )
 

@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 import forms
 from forms import engine
 from forms.fields import options
+from portal import paging
 from portal.access import public, staff_required
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
@@ -287,13 +288,13 @@ def inbox() -> ResponseReturnValue:
         stmt = stmt.where(Case.assigned_to_id.is_(None), Case.status != "closed")
     elif view == "open":
         stmt = stmt.where(Case.status != "closed")
-    page = max(1, request.args.get("sida", 1, type=int) or 1)
     total = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    page = paging.page_of(total, PAGE_SIZE)
     rows = db.execute(
         stmt.add_columns(Person.given_name, Person.surname)
         .join(Person, Person.id == Case.subject_id)
         .order_by(Case.created_at.desc())
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(page.offset)
         .limit(PAGE_SIZE)
     ).all()
     staff_names = dict(
@@ -310,9 +311,9 @@ def inbox() -> ResponseReturnValue:
         "staff/inbox.html",
         rows=rows,
         view=view,
-        page=page,
+        page=page.number,
         total=total,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page.pages,
         titles=forms.titles(),
         statuses=STATUS_LABELS,
         staff_names=staff_names,
