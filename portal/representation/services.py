@@ -357,7 +357,7 @@ def register_by_staff(
 ) -> Representation | str:
     """Register a god man, förvaltare or vårdnadshavare with the decision or förordnande as a PDF.
     Returns the representation, or an error reason (an upload reason, "adult" or "not_pdf")."""
-    from portal.files import validation
+    from portal.files import quota, validation
     from portal.files.storage import storage
 
     session = get_session()
@@ -372,6 +372,8 @@ def register_by_staff(
         checked = validation.validate_upload(
             document[0], document[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
         )
+        if checked.media_type == "application/pdf":
+            quota.admit(session, quota.Uploader(municipality_id, staff_id=staff_id), [checked.size])
     except validation.UploadRejected as exc:
         return exc.reason
     if checked.media_type != "application/pdf":

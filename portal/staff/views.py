@@ -48,6 +48,7 @@ from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import get_session, taken_in_municipality
+from portal.files.messages import UPLOAD_MESSAGES, pdf_upload_message
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.municipalities.models import Unit
@@ -69,6 +70,11 @@ SESSION_KEY = "staff_login"
 PROVIDER_LOGOUT_KEY = "staff_provider_logout"
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
+MESSAGE_ERRORS = {
+    **UPLOAD_MESSAGES,
+    "empty_message": _l("Write a message or attach a document."),
+    "too_long": _l("The message is too long. Write at most 8000 characters."),
+}
 
 
 # --- login --------------------------------------------------------------------------------------------------
@@ -324,8 +330,19 @@ def inbox() -> ResponseReturnValue:
 @bp.get("/arenden/<uuid:case_id>")
 @staff_required
 def case(case_id: uuid.UUID) -> ResponseReturnValue:
+    return _render_case(_case_or_404(case_id))
+
+
+def _render_case(
+    current: Case,
+    *,
+    unsent: str = "",
+    message_error: str = "",
+    decision_form: DecisionForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The case page; after a refused message or decision, with what was typed and why it was refused."""
     db = get_session()
-    current = _case_or_404(case_id)
     subject = db.get(Person, current.subject_id)
     documents = db.scalars(
         sa.select(Document).where(Document.case_id == current.id).order_by(Document.created_at)
@@ -381,10 +398,12 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         status_form=StatusForm(status=current.status),
         note_form=NoteForm(),
         supplement_form=SupplementForm(),
-        decision_form=DecisionForm(),
+        decision_form=decision_form or DecisionForm(formdata=None),
         conversation=conversation,
         utforare_thread=utforare_thread,
-    )
+        unsent=unsent,
+        message_error=message_error,
+    ), status
 
 
 @bp.post("/arenden/<uuid:case_id>/meddelanden")
@@ -395,14 +414,12 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     upload = request.files.get("attachment")
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
-    error = messaging.post(
-        get_session(), current, body=request.form.get("body", ""), upload=content, staff_id=g.staff.id
-    )
+    body = request.form.get("body", "")
+    error = messaging.post(get_session(), current, body=body, upload=content, staff_id=g.staff.id)
     if error:
-        flash(
-            _("The message could not be sent: write something, and attach only PDF, JPG, PNG or HEIC."),
-            "error",
-        )
+        # Shown again with what was typed, so nothing is lost.
+        message = MESSAGE_ERRORS.get(error, MESSAGE_ERRORS["type"])
+        return _render_case(current, unsent=body, message_error=str(message), status=400)
     else:
         flash(_("The message is sent. The applicant gets a notice without its content."), "success")
     return redirect(url_for(".case", case_id=case_id))
@@ -530,7 +547,8 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
         pdf=(upload.filename, upload.read()),
     )
     if error:
-        flash(_("The decision must be a readable PDF."), "error")
+        flash(pdf_upload_message(error, _("The decision must be a readable PDF.")), "error")
+        return _render_case(current, decision_form=form, status=400)  # the motivation typed is kept
     else:
         flash(_("The decision is published to the applicant."), "success")
     return _back(case_id)
