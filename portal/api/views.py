@@ -27,6 +27,7 @@ from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
 from portal.cases.models import Case
 from portal.db import get_session
 from portal.extensions import csrf
+from portal.text import strip_bidi_deep
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ def _body(schema: openapi.Schema) -> dict[str, Any]:
         json.dumps(data, ensure_ascii=False).encode()
     except (ValueError, RecursionError) as exc:  # UnicodeError is a ValueError
         raise ApiProblem(400, "The body is not valid JSON text.", reason="malformed-json") from exc
+    # No direction controls in what citizens will read (a title that shows reversed): removed here, once.
+    data = strip_bidi_deep(data)
     errors = openapi.validate(schema, data)
     if errors:
         raise ApiProblem(
