@@ -5,6 +5,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from portal.cases.models import Decision
 from portal.db import get_session
 from portal.files import quota
 from portal.files.models import UploadRecord
@@ -84,26 +85,8 @@ def test_a_case_full_from_the_citizen_still_takes_the_municipalitys_files(
     staff = app.test_client()
     staff_log_in(staff, bankid_simulator, OMAR)
     staff_path = staff_case_path(app, number)
-    page = staff.get(staff_path).text
-    first = staff.post(
-        f"{staff_path}/meddelanden",
-        data={
-            "csrf_token": csrf_from(page),
-            "body": "Här är beslutet.",
-            "attachment": (io.BytesIO(small_pdf()), "a.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
-    assert first.status_code == 302
-    second = staff.post(
-        f"{staff_path}/meddelanden",
-        data={
-            "csrf_token": csrf_from(page),
-            "body": "Och en bilaga till.",
-            "attachment": (io.BytesIO(small_pdf()), "b.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
+    assert _send(staff, staff_path, "Här är beslutet.", small_pdf()).status_code == 302
+    second = _send(staff, staff_path, "Och en bilaga till.", small_pdf())
     assert second.status_code == 400
     assert "Ärendet har tagit emot så många filer" in second.text
     assert ">Och en bilaga till.</textarea>" in second.text
@@ -127,3 +110,27 @@ def test_a_pdf_with_javascript_is_refused_in_a_message_and_the_text_is_kept(app,
     assert refused.status_code == 400
     assert ACTIVE in refused.text
     assert ">Här är fakturan.</textarea>" in refused.text
+
+
+def test_a_decision_pdf_with_javascript_is_refused_and_the_motivation_is_kept(app, client, bankid_simulator):
+    log_in(client, bankid_simulator)
+    number = submit_hemtjanst(client, bankid_simulator)
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, OMAR)
+    path = staff_case_path(app, number)
+    refused = staff.post(
+        f"{path}/beslut",
+        data={
+            "csrf_token": csrf_from(staff.get(path).text),
+            "outcome": "granted",
+            "motivation": "Du behöver hjälp med städning varje vecka.",
+            "decided_at": "2026-11-20",
+            "document": (io.BytesIO(rewrite(small_pdf(), _document_javascript)), "beslut.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    assert ACTIVE in refused.text
+    assert "Du behöver hjälp med städning varje vecka.</textarea>" in refused.text
+    with app.app_context():
+        assert get_session().scalar(sa.select(sa.func.count(Decision.id))) == 0
