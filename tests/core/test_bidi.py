@@ -6,6 +6,8 @@ import io
 import sqlalchemy as sa
 
 from portal.accounts.models import Person
+from portal.accounts.personnummer import parse
+from portal.accounts.services import person_from_eid
 from portal.cases.models import StaffNote
 from portal.db import get_session
 from portal.messaging.models import Message
@@ -73,3 +75,9 @@ def test_names_and_case_numbers_are_isolated_where_they_are_shown(app, client, b
     assert f"<bdi>Tolvan {RLO}nossnavloT</bdi>" in inbox
     assert f"<bdi>{number}</bdi>" in inbox
     assert "<bdi>19121212-1212</bdi>" in staff.get(staff_case_path(app, number)).text
+
+
+def test_a_name_from_an_e_id_is_kept_without_controls(app):
+    with app.test_request_context():
+        person = person_from_eid(parse("191212121212"), f"Tolvan{RLM}", f"{RLO}nossnavloT")
+        assert (person.given_name, person.surname) == ("Tolvan", "nossnavloT")
