@@ -414,7 +414,9 @@ NEW_DOCUMENT: openapi.Schema = {
 @bp.post("/cases/<case_number>/documents")
 @operation(
     "Publish a document to the citizen",
-    description="The file is checked by its content; a refused file gets 422 with the reason.",
+    description="The file is checked by its content; a refused file gets 422 with the reason: type, "
+    "corrupt, encrypted, active (a PDF with JavaScript, actions, embedded files or XFA), quota-case (the "
+    "case holds as many files from the municipality as it takes). Text has its direction controls removed.",
     path_params={"case_number": CASE_NUMBER},
     request=NEW_DOCUMENT,
     responses={201: ("The document as stored.", DOCUMENT)},
@@ -488,7 +490,7 @@ DECISION: openapi.Schema = {
 @operation(
     "Publish a decision to the citizen",
     description="The decision as a PDF, with its outcome and motivation. The citizen is notified, reads "
-    "it with how to appeal, and the case's status becomes decided.",
+    "it with how to appeal, and the case's status becomes decided. The PDF is refused as for documents.",
     path_params={"case_number": CASE_NUMBER},
     request=NEW_DECISION,
     responses={201: ("The decision as published.", DECISION)},
