@@ -6,13 +6,31 @@ production, each message is written as an .eml file to ``instance/outgoing-mail/
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 from integrations import registry
 from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+
+
+def message_id(idempotency_key: str, sender: str) -> str:
+    """An RFC 5322 msg-id of this notice: unique to it (outbox keys are unique), on the sender's domain, and
+    the same on every retry, so a notice redelivered after a lost SMTP answer is recognised as one.
+
+    Not ``email.utils.make_msgid``: it draws a new random id per call, which a retry would not keep. The
+    outbox key itself cannot be used either ("notify-mail:<case>:<what>:<time>"): ":" is no atom
+    character, and Python's header parser cut every such id to "<notify-mail", the same for all notices.
+    """
+    domain = parseaddr(sender)[1].rpartition("@")[2].strip().lower()
+    if not domain or not all(
+        part.isascii() and part.replace("-", "").isalnum() for part in domain.split(".")
+    ):
+        domain = "medborgarvy.invalid"
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
 
 
 def build_message(delivery: Delivery, sender: str) -> EmailMessage:
@@ -21,8 +39,7 @@ def build_message(delivery: Delivery, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = str(payload["to"])
     message["Subject"] = str(payload["subject"])
-    # Idempotency at the receiving end: a redelivered message keeps its Message-ID.
-    message["Message-ID"] = f"<{delivery.idempotency_key}@medborgarvy>"
+    message["Message-ID"] = message_id(delivery.idempotency_key, sender)
     message.set_content(str(payload["body"]))
     return message
 

@@ -42,7 +42,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         TEMPLATES_AUTO_RELOAD=settings.env == "development",
     )
 
-    from portal import db, errors, i18n, security
+    from portal import db, errors, i18n, security, text
     from portal import logging as portal_logging
     from portal.api.views import bp as api_bp
     from portal.applications.views import bp as applications_bp
@@ -81,6 +81,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     security.init_app(app)
+    text.init_app(app)  # after the NUL check: bidirectional controls are removed from what is posted
     municipalities.init_app(app)
     oidc.init_app(app)
     auth_views.init_app(app)

@@ -140,6 +140,15 @@ class Config:
     # Attachments: per file and per application.
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_max_total_bytes: int = 40 * 1024 * 1024
+    # Upload quotas (portal/files/quota.py), checked on every upload path: files and bytes in one message,
+    # answer or upload; kept on one case by each side (the citizen's side, the municipality's staff and
+    # case system); and sent by one person (citizen or ombud) in one day.
+    upload_quota_message_files: int = 5
+    upload_quota_message_bytes: int = 25 * 1024 * 1024
+    upload_quota_case_files: int = 100
+    upload_quota_case_bytes: int = 250 * 1024 * 1024
+    upload_quota_day_files: int = 30
+    upload_quota_day_bytes: int = 100 * 1024 * 1024
     # Riksnorm tables an administrator has entered or corrected (JSON; see portal/applications/riksnorm.py).
     riksnorm_file: str = ""
     # Host names the portal answers to (".kommun.se" for every subdomain), required in production; others get

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from portal.accounts.models import Person
 from portal.accounts.personnummer import Personnummer
 from portal.db import get_session
+from portal.text import strip_bidi
 
 
 def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
@@ -15,7 +16,8 @@ def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
         person = Person(personal_number=pnr.digits12)
         session.add(person)
     if given_name or surname:
-        person.given_name, person.surname = given_name, surname
+        # The e-ID's name is text from outside too: no direction controls (portal.text).
+        person.given_name, person.surname = strip_bidi(given_name), strip_bidi(surname)
     return person
 
 

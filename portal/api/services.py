@@ -27,7 +27,8 @@ from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision, Document, SupplementRequest
 from portal.db import all_municipalities, utcnow
-from portal.files import validation
+from portal.files import quota, validation
+from portal.files.messages import API_DETAILS
 from portal.files.storage import storage
 from portal.messaging import services as messaging
 from portal.messaging.models import Message, MessageThread
@@ -292,7 +293,9 @@ def add_document(
     if kind not in DOCUMENT_KINDS:
         raise Rejected("unknown_kind", f"The kind must be one of {', '.join(DOCUMENT_KINDS)}.")
     checked = _checked(filename, content, current_app.config["PORTAL"].upload_max_bytes)
-    document = _store_document(session, case, kind, title.strip() or checked.safe_filename, checked, content)
+    document = _store_document(
+        session, client, case, kind, title.strip() or checked.safe_filename, checked, content
+    )
     cases.add_event(session, case, "document_added", document_kind=kind)
     _audit(session, client, "document_added", case=case, object_type="document", object_id=str(document.id))
     cases.notify_citizen(session, case, "document")
@@ -319,7 +322,9 @@ def publish_decision(
     checked = _checked(filename, content, DECISION_MAX_BYTES)
     if checked.media_type != "application/pdf":
         raise Rejected("not_pdf", "The decision must be a PDF.")
-    document = _store_document(session, case, "beslut", f"Beslut {decided_at.isoformat()}", checked, content)
+    document = _store_document(
+        session, client, case, "beslut", f"Beslut {decided_at.isoformat()}", checked, content
+    )
     published = utcnow()
     decision = Decision(
         case_id=case.id,
@@ -495,21 +500,23 @@ def _checked(filename: str, content: bytes, max_bytes: int) -> validation.Valida
     try:
         return validation.validate_upload(filename, content, max_bytes=max_bytes)
     except validation.UploadRejected as exc:
-        raise Rejected(exc.reason, UPLOAD_REASONS.get(exc.reason, "The file was refused.")) from exc
-
-
-UPLOAD_REASONS = {
-    "empty": "The file is empty.",
-    "too_large": "The file is larger than the portal accepts.",
-    "type": "The file must be a PDF, JPEG, PNG or HEIC/HEIF image (judged by its content).",
-    "corrupt": "The file could not be read: it is damaged or not what its first bytes say.",
-    "encrypted": "The PDF needs a password to open.",
-}
+        raise Rejected(exc.reason, API_DETAILS.get(exc.reason, "The file was refused.")) from exc
 
 
 def _store_document(
-    session: Session, case: Case, kind: str, title: str, checked: validation.ValidatedFile, content: bytes
+    session: Session,
+    client: ApiClient,
+    case: Case,
+    kind: str,
+    title: str,
+    checked: validation.ValidatedFile,
+    content: bytes,
 ) -> Document:
+    uploader = quota.Uploader(client.municipality_id, api_client_id=client.id)
+    try:
+        quota.admit(session, uploader, [checked.size], case_id=case.id)
+    except validation.UploadRejected as exc:
+        raise Rejected(exc.reason, API_DETAILS[exc.reason]) from exc
     stored = storage.put(session, content, checked.media_type)
     document = Document(
         case_id=case.id,

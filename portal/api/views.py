@@ -27,6 +27,7 @@ from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
 from portal.cases.models import Case
 from portal.db import get_session, set_scope
 from portal.extensions import csrf
+from portal.text import strip_bidi_deep
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,8 @@ def _body(schema: openapi.Schema) -> dict[str, Any]:
         json.dumps(data, ensure_ascii=False).encode()
     except (ValueError, RecursionError) as exc:  # UnicodeError is a ValueError
         raise ApiProblem(400, "The body is not valid JSON text.", reason="malformed-json") from exc
+    # No direction controls in what citizens will read (a title that shows reversed): removed here, once.
+    data = strip_bidi_deep(data)
     errors = openapi.validate(schema, data)
     if errors:
         raise ApiProblem(
@@ -415,7 +418,9 @@ NEW_DOCUMENT: openapi.Schema = {
 @bp.post("/cases/<case_number>/documents")
 @operation(
     "Publish a document to the citizen",
-    description="The file is checked by its content; a refused file gets 422 with the reason.",
+    description="The file is checked by its content; a refused file gets 422 with the reason: type, "
+    "corrupt, encrypted, active (a PDF with JavaScript, actions, embedded files or XFA), quota-case (the "
+    "case holds as many files from the municipality as it takes). Text has its direction controls removed.",
     path_params={"case_number": CASE_NUMBER},
     request=NEW_DOCUMENT,
     responses={201: ("The document as stored.", DOCUMENT)},
@@ -489,7 +494,7 @@ DECISION: openapi.Schema = {
 @operation(
     "Publish a decision to the citizen",
     description="The decision as a PDF, with its outcome and motivation. The citizen is notified, reads "
-    "it with how to appeal, and the case's status becomes decided.",
+    "it with how to appeal, and the case's status becomes decided. The PDF is refused as for documents.",
     path_params={"case_number": CASE_NUMBER},
     request=NEW_DECISION,
     responses={201: ("The decision as published.", DECISION)},

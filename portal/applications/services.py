@@ -31,7 +31,7 @@ from portal.auth.models import BankIDOrder
 from portal.cases import services as cases
 from portal.cases.models import Case, Document
 from portal.db import get_session, utcnow
-from portal.files import validation
+from portal.files import quota, validation
 from portal.files.storage import storage
 from portal.municipalities.models import Municipality, Unit
 from portal.outbox import services as outbox
@@ -221,6 +221,8 @@ def add_attachment(draft: Draft, step: Step, slot_id: str, filename: str, conten
         validation.check_total(
             [a.size for a in draft.attachments] + [checked.size], config.upload_max_total_bytes
         )
+        uploader = quota.Uploader(draft.municipality_id, person_id=draft.owner_id)
+        quota.admit(get_session(), uploader, [checked.size])
     except validation.UploadRejected as exc:
         return exc.reason
     session = get_session()

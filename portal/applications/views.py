@@ -43,6 +43,7 @@ from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.oidc import loa_at_least
 from portal.cases.models import Document
 from portal.db import get_session
+from portal.files import messages as files_messages
 from portal.files.responses import audited_file, file_response
 from portal.files.storage import storage
 from portal.representation import access as representation
@@ -50,14 +51,11 @@ from portal.representation import access as representation
 bp = Blueprint("applications", __name__)
 
 UPLOAD_MESSAGES = {
-    "empty": _l("The file is empty. Choose another file."),
+    **files_messages.UPLOAD_MESSAGES,
     "too_large": _l("The file is too large. A file can be at most %(mb)s MB."),
     "total_too_large": _l(
         "The attachments together are too large. Remove an attachment or choose smaller files."
     ),
-    "type": _l("The file must be a PDF, JPG, PNG or a photo from a phone (HEIC)."),
-    "corrupt": _l("The file could not be read. It may be damaged. Save it again or choose another file."),
-    "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
     "slot": _l("Choose which document you are attaching."),
     "missing": _l("Choose a file to upload."),
 }

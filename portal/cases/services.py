@@ -136,7 +136,7 @@ def answer_supplement(
     from flask import current_app
 
     from portal.cases.models import SupplementRequest
-    from portal.files import validation
+    from portal.files import quota, validation
     from portal.files.storage import storage
 
     request = session.get(SupplementRequest, request_id)
@@ -147,6 +147,8 @@ def answer_supplement(
             checked = validation.validate_upload(
                 upload[0], upload[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
             )
+            uploader = quota.Uploader(case.municipality_id, person_id=person_id)
+            quota.admit(session, uploader, [checked.size], case_id=case.id)
         except validation.UploadRejected as exc:
             return exc.reason
         stored = storage.put(session, upload[1], checked.media_type)
@@ -192,15 +194,17 @@ def add_pdf_document(
 ) -> Document | str:
     """A PDF staff add to a case (a beslut, a genomförandeplan), checked by its content and stored; the
     new document, or the reason it was refused."""
-    from portal.files import validation
+    from portal.files import quota, validation
     from portal.files.storage import storage
 
     try:
         checked = validation.validate_upload(pdf[0], pdf[1], max_bytes=20 * 1024 * 1024)
+        if checked.media_type != "application/pdf":
+            return "not_pdf"
+        uploader = quota.Uploader(case.municipality_id, staff_id=staff_id)
+        quota.admit(session, uploader, [checked.size], case_id=case.id)
     except validation.UploadRejected as exc:
         return exc.reason
-    if checked.media_type != "application/pdf":
-        return "not_pdf"
     document = Document(
         case_id=case.id,
         kind=kind,

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 import forms
+from portal import paging
 from portal.access import citizen_required
 from portal.accounts.models import Person
 from portal.audit import services as audit
@@ -20,6 +21,7 @@ from portal.cases import services as cases_services
 from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
+from portal.files.messages import UPLOAD_MESSAGES
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.representation import access as representation
@@ -33,14 +35,7 @@ MESSAGE_ERRORS = {
     "empty_message": _l("Write a message or attach a document."),
     "too_long": _l("The message is too long. Write at most 8000 characters."),
 }
-ANSWER_ERRORS = {
-    "empty_answer": _l("Write an answer or attach a document."),
-    "too_large": _l("The file is too large. Choose a smaller file."),
-    "type": _l("The file must be a PDF, JPG, PNG or a photo from a phone (HEIC)."),
-    "corrupt": _l("The file could not be read. It may be damaged. Save it again or choose another file."),
-    "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
-    "empty": _l("The file is empty. Choose another file."),
-}
+ANSWER_ERRORS = {**UPLOAD_MESSAGES, "empty_answer": _l("Write an answer or attach a document.")}
 
 
 def _can_message() -> bool:
@@ -52,10 +47,10 @@ def _can_message() -> bool:
 @citizen_required
 def index() -> ResponseReturnValue:
     session = get_session()
-    page = max(1, request.args.get("sida", 1, type=int) or 1)
     total = session.scalar(sa.select(sa.func.count()).select_from(visible_cases().subquery())) or 0
+    page = paging.page_of(total, PAGE_SIZE)
     cases = session.scalars(
-        visible_cases().order_by(Case.created_at.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        visible_cases().order_by(Case.created_at.desc()).offset(page.offset).limit(PAGE_SIZE)
     ).all()
     audit.by_person(
         session,
@@ -70,8 +65,8 @@ def index() -> ResponseReturnValue:
         titles=forms.titles(),
         statuses=STATUS_LABELS,
         next_steps=NEXT_STEPS,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        page=page.number,
+        pages=page.pages,
         total=total,
     )
 

@@ -10,6 +10,13 @@ Accepted types and how each is checked:
   content of the first pages. A PDF that needs a password to open is refused as "encrypted": the case
   worker could not read it. One encrypted only with an owner password (permission restrictions, common
   for bank statements) opens with the empty password in any viewer and is accepted.
+  A PDF that can do anything but show pages is refused as "active": JavaScript (``/JS``, ``/JavaScript``
+  name trees and actions), actions that start programs or load data (``/Launch``, ``/ImportData``,
+  ``/RichMediaExecute``, ``/GoToE``), additional actions (``/AA``, run on opening a page or a field),
+  embedded files (``/EmbeddedFiles``, ``/EF``, file-attachment annotations), rich media (``/RichMedia``) and
+  XFA forms (``/XFA``). Every object reachable from the trailer is looked at, so an open action, a link on
+  the fifth page or a form field's action are all found; names written with ``#xx`` escapes are decoded
+  by pypdf first. Ordinary links (``/URI``) and "go to page" actions are fine.
 * JPEG and PNG: Pillow must recognise the format, ``verify()`` it and decode it. JPEGs are decoded at a
   reduced scale (``draft``), which still runs the whole entropy-coded stream through the decoder at a
   fraction of the memory. Images over Pillow's decompression-bomb limit are refused as "corrupt".
@@ -39,6 +46,7 @@ from typing import Literal
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 __all__ = [
     "MAX_FILENAME_LENGTH",
@@ -50,7 +58,18 @@ __all__ = [
     "validate_upload",
 ]
 
-Reason = Literal["empty", "too_large", "type", "corrupt", "encrypted", "total_too_large"]
+Reason = Literal[
+    "empty",
+    "too_large",
+    "type",
+    "corrupt",
+    "encrypted",
+    "active",
+    "total_too_large",
+    "quota_message",
+    "quota_case",
+    "quota_day",
+]
 
 MAX_FILENAME_LENGTH = 120
 _PDF_PAGES_PARSED = 5  # content streams parsed, to catch a broken body without reading a 300-page file
@@ -158,12 +177,66 @@ def _check_pdf(content: bytes) -> None:
             contents = pages[index].get_contents()
             if contents is not None:
                 contents.get_data()
+        if _has_active_content(reader):
+            raise UploadRejected("active")
     except UploadRejected:
         raise
     except DependencyError as exc:  # an encryption algorithm pypdf cannot run here: unreadable to us
         raise UploadRejected("encrypted") from exc
     except Exception as exc:  # pypdf raises many kinds of errors for broken files
         raise UploadRejected("corrupt") from exc
+
+
+# Keys whose presence alone makes a PDF do more than show pages.
+_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EF", "/RichMedia", "/RichMediaContent", "/XFA"}
+)
+# Action types (/S) and object types (/Type, /Subtype) that run code, start programs or carry files.
+_ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/ImportData",
+        "/RichMediaExecute",
+        "/GoToE",
+        "/EmbeddedFile",
+        "/FileAttachment",
+        "/RichMedia",
+    }
+)
+_MAX_PDF_OBJECTS = 200_000  # more than any real scan or statement; beyond it the file is refused as corrupt
+
+
+def _has_active_content(reader: PdfReader) -> bool:
+    """Whether any object reachable from the trailer holds scripts, actions, embedded files or XFA."""
+    seen: set[tuple[int, int]] = set()
+    stack: list[object] = [reader.trailer]
+    visited = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            ref = (item.idnum, item.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            item = item.get_object()
+        visited += 1
+        if visited > _MAX_PDF_OBJECTS:
+            raise UploadRejected("corrupt")
+        if isinstance(item, DictionaryObject):  # streams too: their dictionary, never their data
+            for key, value in item.items():
+                if key in _ACTIVE_KEYS:
+                    return True
+                if (
+                    key in ("/S", "/Type", "/Subtype")
+                    and isinstance(value, NameObject)
+                    and value in _ACTIVE_NAMES
+                ):
+                    return True
+                stack.append(value)
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+    return False
 
 
 def _check_image(content: bytes, expected_format: str) -> None:

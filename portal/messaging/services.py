@@ -13,7 +13,7 @@ from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case
 from portal.db import utcnow
-from portal.files import validation
+from portal.files import quota, validation
 from portal.files.storage import storage
 from portal.messaging.models import Message, MessageAttachment, MessageThread
 
@@ -50,6 +50,8 @@ def post(
             checked = validation.validate_upload(
                 upload[0], upload[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
             )
+            uploader = quota.Uploader(case.municipality_id, person_id=person_id, staff_id=staff_id)
+            quota.admit(session, uploader, [checked.size], case_id=case.id)
         except validation.UploadRejected as exc:
             return exc.reason
     current = thread(session, case, audience)

@@ -20,6 +20,7 @@ from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.cases.models import Case, Document
 from portal.db import get_session, taken_in_municipality
+from portal.files.messages import UPLOAD_MESSAGES, pdf_upload_message
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.providers import services
@@ -33,6 +34,7 @@ utforare_bp = Blueprint("utforare", __name__, url_prefix="/handlaggare/utforare"
 admin_bp = Blueprint("provider_admin", __name__, url_prefix="/handlaggare/katalog")
 
 UPLOAD_ERRORS = {
+    **UPLOAD_MESSAGES,
     "empty_message": _l("Write a message or attach a document."),
     "too_long": _l("The message is too long. Write at most 8000 characters."),
 }
@@ -407,7 +409,7 @@ def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
         get_session(), current, g.staff.id, (upload.filename, upload.read())
     )
     if error:
-        flash(_("The genomförandeplan must be a readable PDF."), "error")
+        flash(pdf_upload_message(error, _("The genomförandeplan must be a readable PDF.")), "error")
     else:
         flash(_("The genomförandeplan is published to the person."), "success")
     return redirect(url_for(".case", case_id=case_id))

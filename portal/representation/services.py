@@ -602,7 +602,7 @@ def register_by_staff(
     ("pending", no access) until a second staff member approves it; the principal is told at once.
     Returns the representation, or an error reason (an upload reason, "adult", "not_pdf" or
     "agent_is_staff")."""
-    from portal.files import validation
+    from portal.files import quota, validation
     from portal.files.storage import storage
 
     session = get_session()
@@ -630,6 +630,8 @@ def register_by_staff(
         checked = validation.validate_upload(
             document[0], document[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
         )
+        if checked.media_type == "application/pdf":
+            quota.admit(session, quota.Uploader(municipality_id, staff_id=staff_id), [checked.size])
     except validation.UploadRejected as exc:
         return exc.reason
     if checked.media_type != "application/pdf":

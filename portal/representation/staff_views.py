@@ -25,6 +25,7 @@ from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.cases.models import Case
 from portal.db import get_session, utcnow
+from portal.files.messages import UPLOAD_MESSAGES
 from portal.files.responses import audited_file
 from portal.representation import services
 from portal.representation.forms import StaffRepresentationForm, check_staff, error_list
@@ -37,13 +38,10 @@ bp = Blueprint("staff_representation", __name__, url_prefix="/handlaggare/foretr
 
 PAGE_SIZE = 50
 UPLOAD_ERRORS = {
+    **UPLOAD_MESSAGES,
     "not_pdf": _l("The decision or förordnande must be a PDF."),
     "missing": _l("Attach the decision or förordnande as a PDF."),
-    "too_large": _l("The file is too large. Choose a smaller file."),
     "type": _l("The decision or förordnande must be a PDF."),
-    "corrupt": _l("The file could not be read. It may be damaged. Save it again or choose another file."),
-    "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
-    "empty": _l("The file is empty. Choose another file."),
 }
 
 

@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 import forms
 from forms import engine
 from forms.fields import options
+from portal import paging
 from portal.access import ANY_STAFF, can_open, public, staff_required
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
@@ -47,6 +48,7 @@ from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import get_session, taken_in_municipality
+from portal.files.messages import UPLOAD_MESSAGES, pdf_upload_message
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.municipalities.models import Unit
@@ -68,6 +70,11 @@ SESSION_KEY = "staff_login"
 PROVIDER_LOGOUT_KEY = "staff_provider_logout"
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
+MESSAGE_ERRORS = {
+    **UPLOAD_MESSAGES,
+    "empty_message": _l("Write a message or attach a document."),
+    "too_long": _l("The message is too long. Write at most 8000 characters."),
+}
 
 
 # --- login --------------------------------------------------------------------------------------------------
@@ -301,13 +308,13 @@ def inbox() -> ResponseReturnValue:
         stmt = stmt.where(Case.assigned_to_id.is_(None), Case.status != "closed")
     elif view == "open":
         stmt = stmt.where(Case.status != "closed")
-    page = max(1, request.args.get("sida", 1, type=int) or 1)
     total = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    page = paging.page_of(total, PAGE_SIZE)
     rows = db.execute(
         stmt.add_columns(Person.given_name, Person.surname)
         .join(Person, Person.id == Case.subject_id)
         .order_by(Case.created_at.desc())
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(page.offset)
         .limit(PAGE_SIZE)
     ).all()
     staff_names = dict(
@@ -324,9 +331,9 @@ def inbox() -> ResponseReturnValue:
         "staff/inbox.html",
         rows=rows,
         view=view,
-        page=page,
+        page=page.number,
         total=total,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page.pages,
         titles=forms.titles(),
         statuses=STATUS_LABELS,
         staff_names=staff_names,
@@ -337,8 +344,19 @@ def inbox() -> ResponseReturnValue:
 @bp.get("/arenden/<uuid:case_id>")
 @staff_required("handlaggare")
 def case(case_id: uuid.UUID) -> ResponseReturnValue:
+    return _render_case(_case_or_404(case_id))
+
+
+def _render_case(
+    current: Case,
+    *,
+    unsent: str = "",
+    message_error: str = "",
+    decision_form: DecisionForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The case page; after a refused message or decision, with what was typed and why it was refused."""
     db = get_session()
-    current = _case_or_404(case_id)
     subject = db.get(Person, current.subject_id)
     documents = db.scalars(
         sa.select(Document).where(Document.case_id == current.id).order_by(Document.created_at)
@@ -394,10 +412,12 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         status_form=StatusForm(status=current.status),
         note_form=NoteForm(),
         supplement_form=SupplementForm(),
-        decision_form=DecisionForm(),
+        decision_form=decision_form or DecisionForm(formdata=None),
         conversation=conversation,
         utforare_thread=utforare_thread,
-    )
+        unsent=unsent,
+        message_error=message_error,
+    ), status
 
 
 @bp.post("/arenden/<uuid:case_id>/meddelanden")
@@ -408,14 +428,12 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     upload = request.files.get("attachment")
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
-    error = messaging.post(
-        get_session(), current, body=request.form.get("body", ""), upload=content, staff_id=g.staff.id
-    )
+    body = request.form.get("body", "")
+    error = messaging.post(get_session(), current, body=body, upload=content, staff_id=g.staff.id)
     if error:
-        flash(
-            _("The message could not be sent: write something, and attach only PDF, JPG, PNG or HEIC."),
-            "error",
-        )
+        # Shown again with what was typed, so nothing is lost.
+        message = MESSAGE_ERRORS.get(error, MESSAGE_ERRORS["type"])
+        return _render_case(current, unsent=body, message_error=str(message), status=400)
     else:
         flash(_("The message is sent. The applicant gets a notice without its content."), "success")
     return redirect(url_for(".case", case_id=case_id))
@@ -543,7 +561,8 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
         pdf=(upload.filename, upload.read()),
     )
     if error:
-        flash(_("The decision must be a readable PDF."), "error")
+        flash(pdf_upload_message(error, _("The decision must be a readable PDF.")), "error")
+        return _render_case(current, decision_form=form, status=400)  # the motivation typed is kept
     else:
         flash(_("The decision is published to the applicant."), "success")
     return _back(case_id)

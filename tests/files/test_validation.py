@@ -14,6 +14,8 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from portal.files.validation import (
     MAX_FILENAME_LENGTH,
@@ -119,6 +121,107 @@ class TestPdf:
 
     def test_pdf_header_not_at_the_start(self) -> None:
         assert rejected("a.pdf", b"<html>" + make_pdf()) == "type"
+
+
+def rewrite(pdf: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    """``pdf`` opened with pypdf, changed by ``change(writer)`` and written again."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _action(kind: str, **entries: object) -> DictionaryObject:
+    action = DictionaryObject(
+        {NameObject("/Type"): NameObject("/Action"), NameObject("/S"): NameObject(kind)}
+    )
+    for key, value in entries.items():
+        action[NameObject(f"/{key}")] = value  # type: ignore[assignment]
+    return action
+
+
+def _open_action(kind: str, **entries: object):  # type: ignore[no-untyped-def]
+    def change(writer: PdfWriter) -> None:
+        writer._root_object[NameObject("/OpenAction")] = writer._add_object(_action(kind, **entries))
+
+    return change
+
+
+def _document_javascript(writer: PdfWriter) -> None:
+    """A document-level script in the /Names /JavaScript name tree, run when the file opens."""
+    script = writer._add_object(_action("/JavaScript", JS=TextStringObject("app.alert('hej')")))
+    tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("start"), script])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
+
+
+def _page_additional_action(writer: PdfWriter) -> None:
+    open_page = _action("/JavaScript", JS=TextStringObject("app.alert(1)"))
+    writer.pages[0][NameObject("/AA")] = DictionaryObject({NameObject("/O"): open_page})
+
+
+def _link_with_script_on_a_later_page(writer: PdfWriter) -> None:
+    link = Link(rect=(50, 50, 200, 80), url="https://example.se")
+    annotation = writer.add_annotation(page_number=2, annotation=link)
+    annotation.get_object()[NameObject("/A")] = _action(
+        "/JavaScript", JS=TextStringObject("this.exportDataObject()")
+    )
+
+
+def _xfa_form(writer: PdfWriter) -> None:
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject(), NameObject("/XFA"): TextStringObject("<xdp:xdp/>")}
+    )
+
+
+def _rich_media(writer: PdfWriter) -> None:
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/RichMedia"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+
+class TestActivePdf:
+    """PDFs that can do more than show pages: scripts, launch actions, embedded files, XFA."""
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            pytest.param(_document_javascript, id="document-javascript"),
+            pytest.param(
+                _open_action("/JavaScript", JS=TextStringObject("app.launchURL('x')")), id="open-action-js"
+            ),
+            pytest.param(_open_action("/Launch", F=TextStringObject("cmd.exe")), id="launch"),
+            pytest.param(lambda w: w.add_attachment("faktura.exe", b"MZ\x90\x00"), id="embedded-file"),
+            pytest.param(_page_additional_action, id="page-additional-action"),
+            pytest.param(_link_with_script_on_a_later_page, id="annotation-js"),
+            pytest.param(_xfa_form, id="xfa"),
+            pytest.param(_rich_media, id="rich-media"),
+        ],
+    )
+    def test_refused(self, change) -> None:  # type: ignore[no-untyped-def]
+        assert rejected("kontoutdrag.pdf", rewrite(make_pdf(pages=3), change)) == "active"
+
+    def test_a_name_written_with_hex_escapes_is_still_found(self) -> None:
+        content = rewrite(make_pdf(), _document_javascript)
+        assert b"/JavaScript" in content
+        disguised = content.replace(b"/JavaScript", b"/J#61vaScript")
+        assert rejected("a.pdf", disguised) == "active"
+
+    def test_links_and_go_to_page_actions_are_fine(self) -> None:
+        def change(writer: PdfWriter) -> None:
+            writer.add_annotation(
+                page_number=0, annotation=Link(rect=(50, 50, 200, 80), url="https://exempelstad.se")
+            )
+            first = ArrayObject([writer.pages[0].indirect_reference, NameObject("/Fit")])
+            writer._root_object[NameObject("/OpenAction")] = writer._add_object(_action("/GoTo", D=first))
+
+        content = rewrite(make_pdf(pages=2), change)
+        assert validate_upload("a.pdf", content, max_bytes=MAX).media_type == "application/pdf"
 
 
 class TestImages:

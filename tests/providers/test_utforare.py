@@ -164,8 +164,8 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
     page = britt.get(f"/arenden/{case.id}").text
     assert "Messages with the utförare Omsorg Stjärnan AB" in page
     # Each message keeps the name of the provider that wrote it.
-    assert re.search(r"<strong>Exempelstads kommunala hemtjänst</strong>,", page)
-    assert re.search(r"<strong>Omsorg Stjärnan AB</strong>,", page)
+    assert re.search(r"<strong><bdi>Exempelstads kommunala hemtjänst</bdi></strong>,", page)
+    assert re.search(r"<strong><bdi>Omsorg Stjärnan AB</bdi></strong>,", page)
 
 
 def test_a_future_change_keeps_the_current_utforare_until_its_day(app, bankid_simulator):

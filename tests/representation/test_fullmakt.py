@@ -211,7 +211,7 @@ def test_revoking_stops_the_agent_on_the_next_request_and_the_principal_sees_eve
     _accept(tolvan, bankid_simulator, rep_id, TOLVAN)
     assert act_for(tolvan, rep_id).status_code == 302
     home = tolvan.get("/mina-sidor").text
-    assert "You are acting for: Anna Andersson" in home
+    assert "You are acting for: <bdi>Anna Andersson</bdi>" in home
     assert tolvan.get(f"/arenden/{case_id}").status_code == 200
     token = csrf_from(tolvan.get(f"/arenden/{case_id}").text)
     assert (
@@ -282,7 +282,7 @@ def test_acting_shows_a_banner_on_every_page_and_stopping_needs_csrf(app, client
         "/foretradda",
     ):
         html = client.get(path).text
-        assert "You are acting for: Pia Principal" in html, path
+        assert "You are acting for: <bdi>Pia Principal</bdi>" in html, path
         assert 'action="/foretradda/sluta"' in html, path
     assert client.post("/foretradda/sluta", data={}).status_code == 400
     token = csrf_from(client.get("/mina-sidor").text)

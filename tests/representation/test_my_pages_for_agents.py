@@ -18,7 +18,7 @@ def test_an_agent_sees_the_principal_on_my_pages_and_starts_acting_from_there(cl
     assert "Act for Pia Principal" in page
     acted = client.post(f"/foretradda/{rep_id}/agera", data={"csrf_token": csrf_from(page)})
     assert acted.status_code == 302
-    assert "You are acting for: Pia Principal" in client.get("/mina-sidor").text
+    assert "You are acting for: <bdi>Pia Principal</bdi>" in client.get("/mina-sidor").text
 
 
 def test_my_pages_queries_do_not_grow_with_the_grants(client, app, bankid_simulator, count_queries):  # type: ignore[no-untyped-def]
