@@ -11,7 +11,7 @@ from integrations.mail import MailAdapter
 from portal.accounts.models import Person
 from portal.cases import services as cases
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from portal.outbox.services import deliver_due
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, sign, start
 from tests.auth.login_helpers import TOLVAN, log_in
@@ -40,7 +40,7 @@ def test_a_receipt_and_two_notices_have_three_different_valid_message_ids(
         draft = start(client, "hemtjanst")
         fill(client, draft, HEMTJANST_ANSWERS)
         sign(client, bankid_simulator, draft, TOLVAN)
-        with app.test_request_context():
+        with app.test_request_context(), all_municipalities():
             session = get_session()
             case = session.scalar(sa.select(Case))
             citizen = session.get(Person, case.subject_id)
