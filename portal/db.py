@@ -70,6 +70,7 @@ class MunicipalMixin:
 
 
 M = TypeVar("M", bound=MunicipalMixin)
+T = TypeVar("T")
 
 
 def scoped(stmt: sa.Select[tuple[M]], model: type[M]) -> sa.Select[tuple[M]]:
@@ -88,6 +89,20 @@ def taken_in_municipality(
     if except_id is not None:
         stmt = stmt.where(model.id != except_id)
     return session.scalar(stmt.limit(1)) is not None
+
+
+def locked(session: Session, model: type[T], ident: object) -> T | None:
+    """The row as it is now, locked until the transaction ends: what a completing action reads before it
+    decides, so that the same action arriving twice at once has one effect (the second waits and then sees
+    the first's result). PostgreSQL: SELECT … FOR UPDATE. SQLite: every transaction holds the database's
+    write lock from its BEGIN IMMEDIATE, and the row is read afresh (an object loaded before an earlier
+    commit in the same request may be out of date: sessions do not expire on commit)."""
+    return session.scalar(
+        sa.select(model)
+        .where(model.id == ident)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def make_engine(url: str) -> sa.Engine:

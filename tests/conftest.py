@@ -24,14 +24,16 @@ pytest_plugins = ["tests.fixtures.bankid_simulator"]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def _worker_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def _worker_database(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, purpose: str = ""
+) -> Iterator[str]:
     base = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
     if not base:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
         return
     # One database per xdist worker, so parallel workers never migrate or clean the same one.
     url = sa.engine.make_url(base)
-    name = f"{url.database}_{worker_id}"
+    name = f"{url.database}_{worker_id}{purpose}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
@@ -72,6 +74,27 @@ def migrated_app(database_url: str, bankid_simulator) -> Flask:  # type: ignore[
 
         seed()
     return app
+
+
+@pytest.fixture(scope="session")
+def committing_app(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, bankid_simulator
+) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    """The app on a migrated, seeded database of its own, for tests whose requests commit for real and at
+    the same time (tests/concurrency.py): what they leave behind never reaches the other tests."""
+    database = _worker_database(tmp_path_factory, worker_id, "_commits")
+    url = next(database)
+    upgrade_database(url)
+    app = create_app(make_config(url, bankid_simulator.base_url))
+    with app.app_context():
+        from portal.demo.seed import seed
+
+        seed()
+    try:
+        yield app
+    finally:
+        app.extensions["db_engine"].dispose()
+        database.close()
 
 
 def rolled_back(app: Flask) -> Iterator[Flask]:
