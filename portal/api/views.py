@@ -25,7 +25,7 @@ from portal.api import services as api
 from portal.api.models import ApiClient
 from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
 from portal.cases.models import Case
-from portal.db import get_session
+from portal.db import get_session, locked
 from portal.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,9 @@ def _plain(text: str) -> bool:
     return text.isprintable()
 
 
-def _case_or_404(case_number: str) -> Case:
+def _case_or_404(case_number: str, *, to_change: bool = False) -> Case:
+    """The client's case; ``to_change``: locked until the change commits, so changes to one case arrive
+    one after the other, each seeing the one before (two at once, one effect)."""
     session = get_session()
     if not _plain(case_number):
         raise ApiProblem(404, "There is no case with this number in the client's municipality.")
@@ -217,7 +219,7 @@ def _case_or_404(case_number: str) -> Case:
     if case is None:
         api.record_denied(session, g.api_client, "case", case_number)
         raise ApiProblem(404, "There is no case with this number in the client's municipality.")
-    return case
+    return (locked(session, Case, case.id) or case) if to_change else case
 
 
 def _decoded(text: str) -> bytes:
@@ -388,7 +390,7 @@ STATUS_RESULT: openapi.Schema = {
 @api_client_required("cases:write")
 def report_status(case_number: str) -> Response:
     data = _body(STATUS_REPORT)
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.report_status(get_session(), g.api_client, case, data["code"], data.get("reference")),
@@ -421,7 +423,7 @@ NEW_DOCUMENT: openapi.Schema = {
 def add_document(case_number: str) -> Response:
     data = _body(NEW_DOCUMENT)
     content = _decoded(data["content_base64"])
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.add_document(
@@ -485,7 +487,9 @@ DECISION: openapi.Schema = {
 @operation(
     "Publish a decision to the citizen",
     description="The decision as a PDF, with its outcome and motivation. The citizen is notified, reads "
-    "it with how to appeal, and the case's status becomes decided.",
+    "it with how to appeal, and the case's status becomes decided. The same decision sent again (same "
+    "outcome, motivation, date and PDF), with or without an Idempotency-Key, is not published twice: the "
+    "answer describes the one already published.",
     path_params={"case_number": CASE_NUMBER},
     request=NEW_DECISION,
     responses={201: ("The decision as published.", DECISION)},
@@ -496,7 +500,7 @@ def publish_decision(case_number: str) -> Response:
     data = _body(NEW_DECISION)
     decided_at = openapi.parse_date(data["decided_at"])
     content = _decoded(data["content_base64"])
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.publish_decision(
@@ -544,7 +548,7 @@ MESSAGE: openapi.Schema = {
 @api_client_required("cases:write")
 def post_message(case_number: str) -> Response:
     data = _body(NEW_MESSAGE)
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(data, lambda: api.post_message(get_session(), g.api_client, case, data["body"]))
 
 
@@ -586,7 +590,7 @@ SUPPLEMENT_REQUEST: openapi.Schema = {
 def request_supplement(case_number: str) -> Response:
     data = _body(NEW_SUPPLEMENT_REQUEST)
     due_date = openapi.parse_date(data["due_date"])
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.request_supplement(get_session(), g.api_client, case, data["text"], due_date),  # type: ignore[arg-type]
