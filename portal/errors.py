@@ -112,6 +112,11 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception) -> object:
         if isinstance(exc, HTTPException):
             return _http(exc)
+        from portal.api import views as api_views
+
+        if request.url_rule is None and api_views.is_api_request():
+            # Failed before routing reached the API blueprint (a before-request hook, on TRACE say).
+            return api_views.unexpected_problem(exc)
         if database_unavailable(exc):
             log_database_unavailable(exc)
             page, code = _render(503, *PAGES[503])

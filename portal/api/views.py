@@ -104,7 +104,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 @bp.errorhandler(Exception)
-def _unexpected(exc: Exception) -> Response:
+def unexpected_problem(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     if errors.database_unavailable(exc):

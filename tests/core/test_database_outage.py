@@ -129,6 +129,10 @@ def assert_unavailable(client) -> None:  # type: ignore[no-untyped-def]
     assert api.get_json()["reason"] == "database-unavailable"
     assert api.headers["Retry-After"] == "30"
 
+    # Also where routing fails (a method no route takes): problem details, not the HTML page.
+    trace = client.open("/api/v1/openapi.json", method="TRACE")
+    assert (trace.status_code, trace.mimetype) == (503, "application/problem+json")
+
     health = client.get("/health")
     assert health.status_code == 503
     assert health.get_json()["database"] == "unavailable"
