@@ -18,7 +18,7 @@ import contextvars
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -86,6 +86,9 @@ class MunicipalMixin:
     """A record that belongs to one municipality: every query on it is limited to the one in scope."""
 
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
+
+
+T = TypeVar("T")
 
 
 # --- tenancy ------------------------------------------------------------------------------------------------
@@ -190,6 +193,20 @@ def taken_in_municipality(
     if except_id is not None:
         stmt = stmt.where(model.id != except_id)
     return session.scalar(stmt.limit(1)) is not None
+
+
+def locked(session: Session, model: type[T], ident: object) -> T | None:
+    """The row as it is now, locked until the transaction ends: what a completing action reads before it
+    decides, so that the same action arriving twice at once has one effect (the second waits and then sees
+    the first's result). PostgreSQL: SELECT … FOR UPDATE. SQLite: every transaction holds the database's
+    write lock from its BEGIN IMMEDIATE, and the row is read afresh (an object loaded before an earlier
+    commit in the same request may be out of date: sessions do not expire on commit)."""
+    return session.scalar(
+        sa.select(model)
+        .where(model.id == ident)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def make_engine(url: str) -> sa.Engine:

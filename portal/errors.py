@@ -7,6 +7,7 @@ import logging
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,37 @@ CSRF_PAGE = (
 )
 
 
+# How long a client is asked to wait when the database cannot be reached (Retry-After).
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached, at connect or during the request (down, restarting, a connection
+    cut, the pool exhausted, SQLite's file locked or missing): an outage to wait out, not a bug."""
+    if isinstance(exc, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+    return False
+
+
+def log_database_unavailable(exc: BaseException) -> None:
+    # The driver's error class only: the message may carry the statement and its parameters.
+    cause = getattr(exc, "orig", None) or exc
+    log.warning("database unavailable on %s: %s", request.path, type(cause).__name__)
+
+
 def _render(code: int, heading: object, text: object) -> tuple[str, int]:
     # Error pages must render even when the request failed before the municipality or login was loaded.
     g.setdefault("municipality", None)
     g.setdefault("person", None)
-    # A failed transaction must not take the error page down with it.
+    # A failed transaction must not take the error page down with it (nor a connection that is gone).
     session = g.get("db_session")
     if session is not None:
-        session.rollback()
+        try:
+            session.rollback()
+        except sa_exc.SQLAlchemyError:
+            session.invalidate()
     try:
         return render_template("errors/error.html", code=code, heading=heading, text=text), code
     except Exception:
@@ -71,15 +95,32 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> object:
+        from portal.api import views as api_views
+
+        if request.url_rule is None and api_views.is_api_request():
+            # Routing failed before the API blueprint was reached (TRACE, say): its problem details.
+            return api_views.unrouted_problem()
         code = exc.code or 500
         if code not in PAGES:
             return exc
         # An exception may carry its own heading and text, for a case the generic ones explain badly.
-        return _render(code, *getattr(exc, "page", PAGES[code]))
+        page, code = _render(code, *getattr(exc, "page", PAGES[code]))
+        # A 405 says which methods the page takes (RFC 9110).
+        allow = [header for header in exc.get_headers() if header[0] == "Allow"]
+        return page, code, allow
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> tuple[str, int]:
+    def _unexpected(exc: Exception) -> object:
         if isinstance(exc, HTTPException):
-            return _http(exc)  # type: ignore[return-value]
+            return _http(exc)
+        from portal.api import views as api_views
+
+        if request.url_rule is None and api_views.is_api_request():
+            # Failed before routing reached the API blueprint (a before-request hook, on TRACE say).
+            return api_views.unexpected_problem(exc)
+        if database_unavailable(exc):
+            log_database_unavailable(exc)
+            page, code = _render(503, *PAGES[503])
+            return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         log.exception("unhandled error on %s", request.path)
         return _render(500, *PAGES[InternalServerError.code])

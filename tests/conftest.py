@@ -18,20 +18,23 @@ from sqlalchemy.orm import sessionmaker
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.config import Config
+from portal.db import all_municipalities
 
 pytest_plugins = ["tests.fixtures.bankid_simulator"]
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def _worker_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def _worker_database(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, purpose: str = ""
+) -> Iterator[str]:
     base = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
     if not base:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
         return
     # One database per xdist worker, so parallel workers never migrate or clean the same one.
     url = sa.engine.make_url(base)
-    name = f"{url.database}_{worker_id}"
+    name = f"{url.database}_{worker_id}{purpose}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
@@ -67,11 +70,32 @@ def migrated_app(database_url: str, bankid_simulator) -> Flask:  # type: ignore[
     """The app on a database built by the real migrations, with the demo data."""
     upgrade_database(database_url)
     app = create_app(make_config(database_url, bankid_simulator.base_url))
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         from portal.demo.seed import seed
 
         seed()
     return app
+
+
+@pytest.fixture(scope="session")
+def committing_app(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, bankid_simulator
+) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    """The app on a migrated, seeded database of its own, for tests whose requests commit for real and at
+    the same time (tests/concurrency.py): what they leave behind never reaches the other tests."""
+    database = _worker_database(tmp_path_factory, worker_id, "_commits")
+    url = next(database)
+    upgrade_database(url)
+    app = create_app(make_config(url, bankid_simulator.base_url))
+    with app.app_context(), all_municipalities():
+        from portal.demo.seed import seed
+
+        seed()
+    try:
+        yield app
+    finally:
+        app.extensions["db_engine"].dispose()
+        database.close()
 
 
 def rolled_back(app: Flask) -> Iterator[Flask]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ ERROR_DESCRIPTIONS = {
     415: "The body must be `application/json`.",
     422: "The body breaks the schema, names something unknown, carries a file the portal refuses, "
     "or reuses an Idempotency-Key for another request.",
+    503: "The portal's database cannot be reached just now: try again after the `Retry-After` seconds.",
 }
 
 IDEMPOTENCY_KEY: Schema = {
@@ -226,7 +228,7 @@ def _operation(
         }
     errors = set(declared.errors)
     if scope:
-        errors |= {401, 403}
+        errors |= {401, 403, 503}
     if declared.request is not None:
         errors |= {400, 413, 415, 422}
     if method != "GET":
@@ -315,7 +317,7 @@ def validate(schema: Schema, value: object, pointer: str = "") -> list[tuple[str
             errors.append((pointer, f"must be at least {schema['minLength']} characters"))
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             errors.append((pointer, f"must be at most {schema['maxLength']} characters"))
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
             errors.append((pointer, f"must match {schema['pattern']}"))
         if schema.get("format") == "date" and parse_date(value) is None:
             errors.append((pointer, "must be a date, YYYY-MM-DD"))
@@ -330,6 +332,15 @@ def validate(schema: Schema, value: object, pointer: str = "") -> list[tuple[str
             elif schema.get("additionalProperties", True) is False:
                 errors.append((f"{pointer}/{_escape(name)}", "is not allowed here"))
     return errors
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A schema's pattern as JSON Schema (ECMA-262) reads it: a final ``$`` is the end of the text, where
+    Python's would also match before a final line break ("QUFB\\n" is no base64)."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
 
 
 def parse_date(text: str) -> dt.date | None:

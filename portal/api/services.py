@@ -322,6 +322,11 @@ def publish_decision(
     checked = _checked(filename, content, DECISION_MAX_BYTES)
     if checked.media_type != "application/pdf":
         raise Rejected("not_pdf", "The decision must be a PDF.")
+    same = cases.published_already(
+        session, case, outcome=outcome, motivation=motivation.strip(), decided_at=decided_at, content=content
+    )
+    if same is not None:
+        return 201, _decision_body(case, same, session.get(Document, same.document_id))
     document = _store_document(
         session, client, case, "beslut", f"Beslut {decided_at.isoformat()}", checked, content
     )
@@ -351,14 +356,18 @@ def publish_decision(
         outcome=outcome,
     )
     cases.notify_citizen(session, case, "decision")
-    return 201, {
+    return 201, _decision_body(case, decision, document)
+
+
+def _decision_body(case: Case, decision: Decision, document: Document | None) -> Body:
+    return {
         "id": str(decision.id),
         "case_number": case.case_number,
-        "outcome": outcome,
-        "decided_at": decided_at.isoformat(),
+        "outcome": decision.outcome,
+        "decided_at": decision.decided_at.isoformat(),
         "appeal_deadline": decision.appeal_deadline.isoformat(),
-        "published_at": _timestamp(published),
-        "document": _document_body(document),
+        "published_at": _timestamp(decision.published_at),
+        "document": _document_body(document) if document is not None else None,
     }
 
 

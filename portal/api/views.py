@@ -15,17 +15,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 
+from portal import errors
 from portal.access import ACCESS_ATTR, public
 from portal.api import openapi
 from portal.api import services as api
 from portal.api.models import ApiClient
 from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
 from portal.cases.models import Case
-from portal.db import get_session, set_scope
+from portal.config import Config
+from portal.db import get_session, locked, set_scope
 from portal.extensions import csrf
 from portal.text import strip_bidi_deep
 
@@ -102,9 +105,21 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 @bp.errorhandler(Exception)
-def _unexpected(exc: Exception) -> Response:
+def unexpected_problem(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    if errors.database_unavailable(exc):
+        errors.log_database_unavailable(exc)
+        _rollback()
+        return problem_response(
+            ApiProblem(
+                503,
+                "The portal's database cannot be reached just now. Try again later; a request with an "
+                "Idempotency-Key can be sent again safely.",
+                reason="database-unavailable",
+                headers={"Retry-After": str(errors.RETRY_AFTER_SECONDS)},
+            )
+        )
     log.exception("unhandled error on %s", request.path)
     _rollback()
     return problem_response(ApiProblem(500, "Something went wrong in the portal. Try again later."))
@@ -113,7 +128,10 @@ def _unexpected(exc: Exception) -> Response:
 def _rollback() -> None:
     session = g.get("db_session")
     if session is not None:
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:  # the connection is gone: nothing to roll back
+            session.invalidate()
 
 
 # --- authentication -------------------------------------------------------------------------------------
@@ -216,7 +234,9 @@ def _plain(text: str) -> bool:
     return text.isprintable()
 
 
-def _case_or_404(case_number: str) -> Case:
+def _case_or_404(case_number: str, *, to_change: bool = False) -> Case:
+    """The client's case; ``to_change``: locked until the change commits, so changes to one case arrive
+    one after the other, each seeing the one before (two at once, one effect)."""
     session = get_session()
     if not _plain(case_number):
         raise ApiProblem(404, "There is no case with this number in the client's municipality.")
@@ -224,7 +244,7 @@ def _case_or_404(case_number: str) -> Case:
     if case is None:
         api.record_denied(session, g.api_client, "case", case_number)
         raise ApiProblem(404, "There is no case with this number in the client's municipality.")
-    return case
+    return (locked(session, Case, case.id) or case) if to_change else case
 
 
 def _decoded(text: str) -> bytes:
@@ -265,7 +285,18 @@ def _once(data: dict[str, Any], action: Callable[[], tuple[int, dict[str, Any]]]
 # Multi-line text may have tabs and line breaks.
 LINE = r"^[^\x00-\x1f\x7f]*$"
 TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+# What an installation accepts per file may be less (PORTAL_UPLOAD_MAX_BYTES): refused then with 422 too.
+DEFAULT_UPLOAD_MAX_BYTES = Config.upload_max_bytes
+# Base64 with padding (RFC 4648 §4), as b64decode(validate=True) takes it: whole groups of four. The end
+# is "nothing follows" rather than "$", which Python's re (and so some schema tools) also lets match
+# before a final line break.
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![\s\S])"
+
+
+def base64_length(max_bytes: int) -> int:
+    """The length of the base64 text of ``max_bytes`` bytes."""
+    return 4 * -(-max_bytes // 3)
+
 
 CASE_NUMBER: openapi.Schema = {
     "type": "string",
@@ -278,16 +309,25 @@ STATUS = {
     "type": "string",
     "enum": ["submitted", "received", "investigating", "supplement_requested", "decided", "closed"],
 }
-FILE_PROPERTIES: openapi.Schema = {
-    "filename": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": LINE},
-    "content_base64": {
-        "type": "string",
-        "minLength": 1,
-        "pattern": BASE64,
-        "contentEncoding": "base64",
-        "description": "The bytes, base64 with padding. Checked by content: PDF, JPEG, PNG, HEIC/HEIF.",
-    },
-}
+
+
+def file_properties(max_bytes: int) -> openapi.Schema:
+    """A file sent as JSON: its name and its bytes in base64, at most ``max_bytes`` of them (more is
+    refused by the schema, before decoding)."""
+    return {
+        "filename": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": LINE},
+        "content_base64": {
+            "type": "string",
+            "minLength": 4,
+            "maxLength": base64_length(max_bytes),
+            "pattern": BASE64,
+            "contentEncoding": "base64",
+            "description": f"The bytes (at most {max_bytes // (1024 * 1024)} MB), base64 with padding. "
+            "Checked by content: PDF, JPEG, PNG, HEIC/HEIF.",
+        },
+    }
+
+
 DOCUMENT: openapi.Schema = {
     "title": "Document",
     "type": "object",
@@ -395,7 +435,7 @@ STATUS_RESULT: openapi.Schema = {
 @api_client_required("cases:write")
 def report_status(case_number: str) -> Response:
     data = _body(STATUS_REPORT)
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.report_status(get_session(), g.api_client, case, data["code"], data.get("reference")),
@@ -410,7 +450,7 @@ NEW_DOCUMENT: openapi.Schema = {
     "properties": {
         "kind": {"type": "string", "enum": list(api.DOCUMENT_KINDS)},
         "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LINE},
-        **FILE_PROPERTIES,
+        **file_properties(DEFAULT_UPLOAD_MAX_BYTES),
     },
 }
 
@@ -430,7 +470,7 @@ NEW_DOCUMENT: openapi.Schema = {
 def add_document(case_number: str) -> Response:
     data = _body(NEW_DOCUMENT)
     content = _decoded(data["content_base64"])
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.add_document(
@@ -460,7 +500,7 @@ NEW_DECISION: openapi.Schema = {
             "description": "Why, in plain language: shown to the citizen with the decision.",
         },
         "decided_at": DATE,
-        **FILE_PROPERTIES,
+        **file_properties(api.DECISION_MAX_BYTES),
     },
 }
 DECISION: openapi.Schema = {
@@ -494,7 +534,9 @@ DECISION: openapi.Schema = {
 @operation(
     "Publish a decision to the citizen",
     description="The decision as a PDF, with its outcome and motivation. The citizen is notified, reads "
-    "it with how to appeal, and the case's status becomes decided. The PDF is refused as for documents.",
+    "it with how to appeal, and the case's status becomes decided. The same decision sent again (same "
+    "outcome, motivation, date and PDF), with or without an Idempotency-Key, is not published twice: the "
+    "answer describes the one already published.",
     path_params={"case_number": CASE_NUMBER},
     request=NEW_DECISION,
     responses={201: ("The decision as published.", DECISION)},
@@ -505,7 +547,7 @@ def publish_decision(case_number: str) -> Response:
     data = _body(NEW_DECISION)
     decided_at = openapi.parse_date(data["decided_at"])
     content = _decoded(data["content_base64"])
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.publish_decision(
@@ -553,7 +595,7 @@ MESSAGE: openapi.Schema = {
 @api_client_required("cases:write")
 def post_message(case_number: str) -> Response:
     data = _body(NEW_MESSAGE)
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(data, lambda: api.post_message(get_session(), g.api_client, case, data["body"]))
 
 
@@ -595,7 +637,7 @@ SUPPLEMENT_REQUEST: openapi.Schema = {
 def request_supplement(case_number: str) -> Response:
     data = _body(NEW_SUPPLEMENT_REQUEST)
     due_date = openapi.parse_date(data["due_date"])
-    case = _case_or_404(case_number)
+    case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
         lambda: api.request_supplement(get_session(), g.api_client, case, data["text"], due_date),  # type: ignore[arg-type]
@@ -701,25 +743,37 @@ def openapi_document() -> Response:
 @hidden
 @public
 def unknown_path(unknown: str) -> Response:
-    """Answers what no API route takes as a problem too, not the portal's HTML error page: 405 with
-    Allow when the path exists for other methods, else 404."""
+    """Answers what no API route takes as a problem too, not the portal's HTML error page."""
+    return unrouted_problem()
+
+
+def unrouted_problem() -> Response:
+    """A request no API route takes (an unknown path, or a method such as TRACE that no route has): 405
+    with Allow when the path exists for other methods, else 404; problem details either way. Also what the
+    portal's error handler answers under /api/ when routing itself failed (portal.errors)."""
     routes = current_app.extensions.get("api_routes")
     if routes is None:
         routes = current_app.extensions["api_routes"] = Map(
             [
                 Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
                 for rule in openapi.api_rules(current_app)
-                if rule.endpoint != request.endpoint
+                if rule.endpoint != "api.unknown_path"
             ]
         )
     try:
         routes.bind("api").match(request.path, method=request.method)
     except MethodNotAllowed as exc:
-        raise ApiProblem(
-            405,
-            "This method is not allowed here.",
-            headers={"Allow": ", ".join(sorted(exc.valid_methods or []))},
-        ) from None
+        return problem_response(
+            ApiProblem(
+                405,
+                "This method is not allowed here.",
+                headers={"Allow": ", ".join(sorted(exc.valid_methods or []))},
+            )
+        )
     except NotFound:
         pass
-    raise ApiProblem(404, "There is no such resource here.")
+    return problem_response(ApiProblem(404, "There is no such resource here."))
+
+
+def is_api_request() -> bool:
+    return request.path == openapi.API_PREFIX or request.path.startswith(openapi.API_PREFIX + "/")

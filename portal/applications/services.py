@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 import forms
@@ -30,7 +31,7 @@ from portal.auth import services as auth_services
 from portal.auth.models import BankIDOrder
 from portal.cases import services as cases
 from portal.cases.models import Case, Document
-from portal.db import get_session, utcnow
+from portal.db import get_session, locked, utcnow
 from portal.files import quota, validation
 from portal.files.storage import storage
 from portal.municipalities.models import Municipality, Unit
@@ -365,13 +366,58 @@ class SignOutcome:
     case: Case | None = None
 
 
+def settled(draft: Draft, role: str) -> SignOutcome | None:
+    """What the signing already led to, when ``role``'s part is done: the answer to a completion that
+    arrives again (another tab, a reconnecting phone) is the first one's. Reads the draft as it is now."""
+    session = get_session()
+    session.refresh(draft)
+    if draft.status == "submitted" and draft.case_id is not None:
+        return SignOutcome("submitted", session.get(Case, draft.case_id))
+    if role == "applicant" and draft.status == "awaiting_co_applicant":
+        return SignOutcome("awaiting_co_applicant")
+    return None
+
+
 def finish_signing(
-    draft: Draft, eservice: EService, order: BankIDOrder, signer: Person, role: str
+    draft: Draft, eservice: EService, order: BankIDOrder | Any, signer: Person, role: str
+) -> SignOutcome:
+    """Store the signature and, when it is the last one, submit: one atomic state change. The draft's row
+    is locked first, so a completion that arrives twice at once waits for the first and then lands on the
+    same outcome; the unique case.draft_id stands behind it."""
+    session = get_session()
+    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
+    current = locked(session, Draft, draft.id)
+    if current is None:
+        return SignOutcome("changed")
+    done = settled(current, role)
+    if done is not None:
+        session.commit()
+        return done
+    if current.status != ("in_progress" if role == "applicant" else "awaiting_co_applicant"):
+        session.commit()
+        return SignOutcome("changed")
+    if isinstance(order, BankIDOrder):
+        session.refresh(order)
+        if order.status != "complete":  # spent by a completion whose outcome was not this draft's
+            session.commit()
+            return SignOutcome("wrong_signer")
+    try:
+        return _record_signature(current, eservice, order, signer, role)
+    except IntegrityError:
+        # Only if the lock did not hold (it does on SQLite and PostgreSQL): the constraint refused a second
+        # case for the draft. The first one's outcome is the answer.
+        session.rollback()
+        return settled(current, role) or SignOutcome("changed")
+
+
+def _record_signature(
+    draft: Draft, eservice: EService, order: BankIDOrder | Any, signer: Person, role: str
 ) -> SignOutcome:
     session = get_session()
     completion = order.completion or {}
     if completion.get("personal_number") != signer.personal_number:
         log.error("sign order %s completed by someone other than the signer", order.order_ref)
+        session.commit()
         return SignOutcome("wrong_signer")
     session.add(
         Signature(
@@ -450,6 +496,7 @@ def submit(draft: Draft, eservice: EService) -> Case:
         sa.select(Unit).where(Unit.municipality_id == municipality.id).order_by(Unit.id).limit(1)
     )
     case = Case(
+        draft_id=draft.id,
         case_number=cases.new_case_number(session),
         municipality_id=municipality.id,
         subject_id=draft.subject_id,

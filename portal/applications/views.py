@@ -409,15 +409,25 @@ def _sign_urls(draft: Draft, role: str) -> FlowUrls:
     )
 
 
-def _draft_for_role(draft_id: uuid.UUID, role: str) -> tuple[Draft, EService]:
+def _draft_for_role(draft_id: uuid.UUID, role: str, *, signed: bool = False) -> tuple[Draft, EService]:
+    """The draft ``role`` signs; with ``signed`` also one whose signing that role has done (its waiting
+    page, reloaded or open in another tab, then leads on to where the signing led)."""
     if role == "applicant":
-        return _draft_or_404(draft_id)
+        draft, eservice = _draft_or_404(draft_id, editable=False)
+        if draft.status == "in_progress" or (signed and draft.status in SIGNED["applicant"]):
+            return draft, eservice
+        abort(404)
     if role != "medsokande" or representation.current() is not None:
         abort(404)
     draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
-    if draft is None or draft.status != "awaiting_co_applicant":
+    allowed = ("awaiting_co_applicant", *SIGNED["co_applicant"]) if signed else ("awaiting_co_applicant",)
+    if draft is None or draft.status not in allowed:
         abort(404)
     return draft, _eservice_or_404(draft.eservice_id)
+
+
+# The draft statuses after a role's signature.
+SIGNED = {"applicant": ("awaiting_co_applicant", "submitted"), "co_applicant": ("submitted",)}
 
 
 def _role(role: str) -> str:
@@ -462,7 +472,22 @@ def _sign_order(draft: Draft, role: str) -> Any:
 
 
 def _complete(draft: Draft, eservice: EService, order: Any, role: str) -> str:
-    outcome = services.finish_signing(draft, eservice, order, g.person, _role(role))
+    return _land(draft, role, services.finish_signing(draft, eservice, order, g.person, _role(role)))
+
+
+def _finished(draft: Draft, eservice: EService, order: Any, role: str) -> str | None:
+    """Where a waiting page goes when the signing is over: completed now, or already (by another tab or
+    request, whose outcome this one shares); None while it is still going on."""
+    if order is not None and order.status == "complete":
+        return _complete(draft, eservice, order, role)
+    if order is None or order.status == "used" or draft.status != "in_progress":
+        outcome = services.settled(draft, _role(role))
+        if outcome is not None:
+            return _land(draft, role, outcome)
+    return None
+
+
+def _land(draft: Draft, role: str, outcome: services.SignOutcome) -> str:
     session.pop(_sign_key(draft, role), None)
     if outcome.status == "submitted":
         return url_for(".receipt", draft_id=draft.id)
@@ -479,13 +504,15 @@ def _complete(draft: Draft, eservice: EService, order: Any, role: str) -> str:
 @bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>")
 @citizen_required
 def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
-    draft, eservice = _draft_for_role(draft_id, role)
+    draft, eservice = _draft_for_role(draft_id, role, signed=True)
     order = _sign_order(draft, role)
+    if order is not None:
+        order = auth_services.poll_order(order)
+    target = _finished(draft, eservice, order, role)
+    if target is not None:
+        return redirect(target)
     if order is None:
         return redirect(_sign_urls(draft, role).other_way)
-    order = auth_services.poll_order(order)
-    if order.status == "complete":
-        return redirect(_complete(draft, eservice, order, role))
     return bankid_flow.render_wait(
         order,
         _sign_urls(draft, role),
@@ -498,13 +525,15 @@ def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 @bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>/status")
 @citizen_required
 def sign_status(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
-    draft, eservice = _draft_for_role(draft_id, role)
+    draft, eservice = _draft_for_role(draft_id, role, signed=True)
     order = _sign_order(draft, role)
+    if order is not None:
+        order = auth_services.poll_order(order)
+    target = _finished(draft, eservice, order, role)
+    if target is not None:
+        return jsonify(state="complete", redirect=target)
     if order is None:
         return jsonify(state="gone", redirect=_sign_urls(draft, role).other_way)
-    order = auth_services.poll_order(order)
-    if order.status == "complete":
-        return jsonify(state="complete", redirect=_complete(draft, eservice, order, role))
     return jsonify(bankid_flow.status_payload(order))
 
 

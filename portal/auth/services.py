@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
 from portal.auth.bankid import SIMPLE_MARKDOWN_V1, BankIDClient, BankIDError, BankIDUnavailable, Order
 from portal.auth.models import BankIDOrder, LoginSession
-from portal.db import get_session, utcnow
+from portal.db import get_session, locked, utcnow
 from portal.municipalities.models import Municipality
 
 log = logging.getLogger(__name__)
@@ -123,26 +124,47 @@ def find_order(handle: str | None, *, purpose: str = "auth", purpose_ref: str = 
 
 
 def poll_order(order: BankIDOrder) -> BankIDOrder:
-    """Collect the status from BankID, at most once per collect interval however often the page asks."""
+    """Collect the status from BankID, at most once per collect interval however often the page asks.
+
+    One request at a time collects an order: BankID hands a result out once, so a second collect at the
+    same moment (two tabs, a double click) would get an error for an order the first just completed. The
+    request that claims the collect marks ``last_collect_at`` ahead by the call's longest duration; one that
+    finds a collect in flight waits for its result instead of asking BankID itself."""
     if order.status != "pending":
         return order
     session = get_session()
+    config = current_app.config["PORTAL"]
     now = utcnow()
-    interval = dt.timedelta(seconds=current_app.config["PORTAL"].bankid_collect_interval)
-    if order.last_collect_at is not None and now - order.last_collect_at < interval:
-        return order
-    order.last_collect_at = now
+    interval = dt.timedelta(seconds=config.bankid_collect_interval)
+    in_flight = dt.timedelta(seconds=config.bankid_timeout + 5)
+    claimed = session.execute(
+        sa.update(BankIDOrder)
+        .where(
+            BankIDOrder.id == order.id,
+            BankIDOrder.status == "pending",
+            sa.or_(BankIDOrder.last_collect_at.is_(None), BankIDOrder.last_collect_at <= now - interval),
+        )
+        .values(last_collect_at=now + in_flight)
+        .execution_options(synchronize_session=False)
+    )
     # No database transaction stays open across the call to BankID.
     session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return _after_collect_in_flight(order, in_flight)
+    order.last_collect_at = now
     try:
         result = bankid_client().collect(order.order_ref)
     except BankIDError as exc:
-        _finish(order, "failed", error_code=exc.error_code)
+        if _still_pending(order):
+            _finish(order, "failed", error_code=exc.error_code)
         session.commit()
         return order
     except BankIDUnavailable:
         # A passing network fault: keep the order pending and try again on the next poll.
         log.warning("BankID collect failed for order %s", order.order_ref)
+        session.commit()
+        return order
+    if not _still_pending(order):
         session.commit()
         return order
     order.hint_code = result.hint_code or ""
@@ -171,6 +193,27 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
             _finish(order, "complete")
     session.commit()
     return order
+
+
+def _after_collect_in_flight(order: BankIDOrder, longest: dt.timedelta) -> BankIDOrder:
+    """The order once another request's collect has ended (at once when none is in flight, only the
+    interval not yet passed)."""
+    session = get_session()
+    deadline = time.monotonic() + longest.total_seconds()
+    while True:
+        session.refresh(order)
+        session.commit()
+        collecting = order.last_collect_at is not None and order.last_collect_at > utcnow()
+        if order.status != "pending" or not collecting or time.monotonic() > deadline:
+            return order
+        time.sleep(0.05)
+
+
+def _still_pending(order: BankIDOrder) -> bool:
+    """Locks the order and reads it afresh. Another request may have collected it meanwhile (two tabs, a
+    double click) and used it, after which BankID may answer this collect with an error: the result is
+    written only to an order still pending, so a finished order is never finished again."""
+    return locked(get_session(), BankIDOrder, order.id) is not None and order.status == "pending"
 
 
 def cancel_order(order: BankIDOrder) -> None:

@@ -33,6 +33,9 @@ class Case(MunicipalMixin, Base):
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     created_at: Mapped[CreatedAt]
     received_at: Mapped[OptionalTimestamp]
+    # The signed draft this case was submitted from (unique: one signature gives one case, however often its
+    # completion arrives); none for a case made otherwise. use_alter: draft.case_id points back here.
+    draft_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("draft.id", use_alter=True), unique=True)
 
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.at")
     documents: Mapped[list[Document]] = relationship(back_populates="case", order_by="Document.created_at")

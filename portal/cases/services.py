@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from integrations.base import DeliveryResult
 from portal.audit import services as audit
-from portal.cases.models import Case, CaseEvent, Document
-from portal.db import utcnow
+from portal.cases.models import Case, CaseEvent, Decision, Document
+from portal.db import locked, utcnow
 from portal.outbox import services as outbox
 from portal.outbox.models import OutboxItem
 
@@ -132,16 +133,26 @@ def answer_supplement(
     text: str,
     upload: tuple[str, bytes] | None,
 ) -> str | None:
-    """The citizen's answer: text and/or a document. Returns an upload error reason, or None."""
+    """The citizen's answer: text and/or a document. Returns an upload error reason, "answered" when the
+    request was answered already with other words, or None.
+
+    One atomic step under the case's row lock: the same answer sent twice at once (a double click) is
+    stored once, and the second sending is told it went through; the case leaves "komplettering begärd"
+    once, when its last open request is answered."""
     from flask import current_app
 
     from portal.cases.models import SupplementRequest
     from portal.files import quota, validation
     from portal.files.storage import storage
 
-    request = session.get(SupplementRequest, request_id)
-    if request is None or request.case_id != case.id or request.status != "open":
+    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
+    locked(session, Case, case.id)
+    request = locked(session, SupplementRequest, request_id)
+    if request is None or request.case_id != case.id:
         return "gone"
+    if request.status != "open":
+        session.commit()
+        return None if request.answer_text == text.strip() else "answered"
     if upload is not None:
         try:
             checked = validation.validate_upload(
@@ -231,8 +242,18 @@ def publish_decision(
     decided_at: dt.date,
     pdf: tuple[str, bytes],
 ) -> str | None:
+    """Publish a decision with its PDF. One atomic step under the case's row lock: the same decision sent
+    twice (a double click, a resent form) is published once."""
     from portal.cases.models import Decision
 
+    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
+    locked(session, Case, case.id)
+    same = published_already(
+        session, case, outcome=outcome, motivation=motivation, decided_at=decided_at, content=pdf[1]
+    )
+    if same is not None:
+        session.commit()
+        return None
     document = add_pdf_document(
         session, case, staff_id, pdf, kind="beslut", title=f"Beslut {decided_at.isoformat()}"
     )
@@ -258,6 +279,25 @@ def publish_decision(
     notify_citizen(session, case, "decision")
     session.commit()
     return None
+
+
+def published_already(
+    session: Session, case: Case, *, outcome: str, motivation: str, decided_at: dt.date, content: bytes
+) -> Decision | None:
+    """The decision of ``case`` with this outcome, motivation, date and PDF, if it is published: the same
+    decision sent again (by staff or a case system) is the one already there, not a second one."""
+    return session.scalar(
+        sa.select(Decision)
+        .join(Document, Document.id == Decision.document_id)
+        .where(
+            Decision.case_id == case.id,
+            Decision.outcome == outcome,
+            Decision.motivation == motivation,
+            Decision.decided_at == decided_at,
+            Document.sha256 == hashlib.sha256(content).hexdigest(),
+        )
+        .limit(1)
+    )
 
 
 def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:

@@ -266,7 +266,9 @@ def answer_supplement(case_id: uuid.UUID, request_id: uuid.UUID) -> ResponseRetu
     )
     if error == "gone":
         abort(404)
-    if error:
+    if error == "answered":
+        flash(_("This request was already answered. Write a message if you want to add something."), "info")
+    elif error:
         flash(str(ANSWER_ERRORS.get(error, ANSWER_ERRORS["type"])), "error")
     else:
         flash(_("Thank you. Your answer is sent to the case officer."), "success")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision
-from portal.db import utcnow
+from portal.db import locked, utcnow
 from portal.outbox import services as outbox
 from portal.providers.models import Provider, ProviderChoice
 
@@ -199,9 +199,23 @@ def choose(
     actor_person_id: int,
 ) -> ProviderChoice:
     """Record the choice, in one transaction with its timeline event, audit event and the outbox item that
-    takes it to the case system. A choice still waiting for its date is cancelled by a newer one."""
+    takes it to the case system. A choice still waiting for its date is cancelled by a newer one.
+
+    One atomic step under the case's row lock: the same confirmation sent twice (a double click, a
+    reload) finds its own choice as the newest and returns it, so there is one choice and one delivery."""
     from portal.municipalities.models import Municipality
 
+    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
+    locked(session, Case, case.id)
+    newest = session.scalar(
+        sa.select(ProviderChoice)
+        .where(ProviderChoice.case_id == case.id, ProviderChoice.cancelled_at.is_(None))
+        .order_by(ProviderChoice.chosen_at.desc())
+        .limit(1)
+    )
+    if newest is not None and (newest.provider_id, newest.effective_date) == (provider.id, effective_date):
+        session.commit()
+        return newest
     now = utcnow()
     current = current_choice(session, case.id)
     choice = ProviderChoice(
