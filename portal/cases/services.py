@@ -66,6 +66,26 @@ def mark_received(session: Session, item: OutboxItem, result: DeliveryResult) ->
 
 outbox.on_delivered["application.submitted"] = mark_received
 
+# An application the case system has not taken after this long counts as waiting, even before a failure.
+DELIVERY_WAIT = dt.timedelta(minutes=2)
+
+
+def waiting_delivery(session: Session, case: Case) -> OutboxItem | None:
+    """The outbox item handing ``case`` to the case system while it is waiting there: it failed at least
+    once (the case system is down, say) or has not gone through within DELIVERY_WAIT. None once the case
+    system has it (or it was registered there by hand)."""
+    if case.received_at is not None:
+        return None
+    item = session.scalar(
+        # The key submit() gives the application's item (portal/applications/services.py).
+        sa.select(OutboxItem).where(OutboxItem.idempotency_key == f"application:{case.id}")
+    )
+    if item is None or item.status in ("delivered", "handled"):
+        return None
+    if item.last_error or item.status == "dead" or utcnow() - item.created_at >= DELIVERY_WAIT:
+        return item
+    return None
+
 
 # --- handling a case (staff) and answering it (citizen) ------------------------------------------------
 

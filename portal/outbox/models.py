@@ -38,3 +38,8 @@ class OutboxItem(Base):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[CreatedAt]
     delivered_at: Mapped[OptionalTimestamp]
+
+    @property
+    def age(self) -> dt.timedelta:
+        """How long the item has been waiting since it was written (what staff see)."""
+        return (self.delivered_at or utcnow()) - self.created_at

@@ -354,6 +354,7 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
     conversation = messaging.thread(db, current)
     utforare_thread = messaging.thread(db, current, "utforare")
     messaging.mark_read(db, current, by="staff", audience="handlaggare")
+    delivery = cases.waiting_delivery(db, current)
     audit.by_staff(
         db,
         "case_read",
@@ -383,6 +384,7 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         decision_form=DecisionForm(),
         conversation=conversation,
         utforare_thread=utforare_thread,
+        delivery=delivery,
     )
 
 
@@ -624,7 +626,8 @@ def deliveries() -> ResponseReturnValue:
         .order_by(OutboxItem.created_at.desc())
         .limit(200)
     ).all()
-    return render_template("staff/deliveries.html", items=items)
+    retry_hours = round(current_app.config["PORTAL"].outbox_retry_hours)
+    return render_template("staff/deliveries.html", items=items, retry_hours=retry_hours)
 
 
 @bp.post("/leveranser/<int:item_id>/<action>")
