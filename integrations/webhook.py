@@ -64,6 +64,7 @@ import httpx
 
 from integrations import registry
 from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
+from integrations.http import KeepAliveTransport, proxied
 
 SIGNATURE_HEADER = "X-Medborgarvy-Signature"
 TIMESTAMP_HEADER = "X-Medborgarvy-Timestamp"
@@ -274,11 +275,19 @@ class WebhookAdapter:
             with self._client_lock:
                 client = self._client
                 if client is None:
+                    # Connecting should be quick; the receiver may take the whole timeout to store it.
+                    connect_timeout = min(self.timeout, 5.0)
+                    transport = self.transport
+                    if transport is None and not proxied(httpx.URL(self.url)):
+                        transport = KeepAliveTransport(
+                            ssl_context=self._ssl_context,
+                            connect_timeout=connect_timeout,
+                            timeout=self.timeout,
+                        )
                     client = self._client = httpx.Client(
                         verify=self._ssl_context,
-                        # Connecting should be quick; the receiver may take the whole timeout to store it.
-                        timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
-                        transport=self.transport,
+                        timeout=httpx.Timeout(self.timeout, connect=connect_timeout),
+                        transport=transport,
                         follow_redirects=False,
                         limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
                     )

@@ -25,8 +25,10 @@ from portal.outbox.models import OutboxItem
 
 log = logging.getLogger(__name__)
 
-# What the portal does once an item of a topic is delivered (e.g. mark the case received).
+# What the portal does once an item of a topic is delivered (e.g. mark the case received): for one item
+# (the API's confirmations) and, in the worker, for a batch (anything with the item's attributes).
 on_delivered: dict[str, Callable[[Session, OutboxItem, DeliveryResult], None]] = {}
+on_delivered_many: dict[str, Callable[[Session, list[tuple[Any, DeliveryResult]]], None]] = {}
 
 
 def enqueue(
@@ -275,37 +277,42 @@ class Deliverer:
         if not outcomes:
             return 0
         now = self.clock()
-        handled = [o for o in outcomes if o.status == "delivered" and o.item.topic in on_delivered]
-        if handled:
-            items = {
-                item.id: item
-                for item in session.scalars(
-                    sa.select(OutboxItem).where(
-                        OutboxItem.id.in_([o.item.id for o in handled]),
-                        OutboxItem.leased_by == self.token,
-                        OutboxItem.status == "delivering",
-                    )
+        mine = (
+            _table.c.leased_by == self.token,
+            _table.c.status == "delivering",
+        )
+        delivered = [o for o in outcomes if o.status == "delivered"]
+        taken: set[int] = set()
+        if delivered:
+            taken = set(
+                session.scalars(
+                    sa.update(_table)
+                    .where(_table.c.id.in_([o.item.id for o in delivered]), *mine)
+                    .values(status="delivered", delivered_at=now, last_error="", leased_by="")
+                    .returning(_table.c.id)
                 )
-            }
-            for outcome in handled:
-                item = items.get(outcome.item.id)
-                if item is not None:
-                    on_delivered[item.topic](session, item, outcome.result or DeliveryResult())
+            )
+        by_topic: dict[str, list[tuple[Any, DeliveryResult]]] = {}
+        for outcome in delivered:
+            if outcome.item.id in taken:
+                by_topic.setdefault(outcome.item.topic, []).append(
+                    (outcome.item, outcome.result or DeliveryResult())
+                )
+        for topic, batch in by_topic.items():
+            if topic in on_delivered_many:
+                on_delivered_many[topic](session, batch)
+            elif topic in on_delivered:
+                for claimed, result in batch:
+                    item = session.get(OutboxItem, claimed.id)
+                    if item is not None:
+                        on_delivered[topic](session, item, result)
         rows = []
-        delivered = 0
         for outcome in outcomes:
-            claimed = outcome.item
-            row = {
-                "b_id": claimed.id,
-                "b_status": outcome.status,
-                "b_error": outcome.error,
-                "b_next": now,
-                "b_delivered": None,
-            }
             if outcome.status == "delivered":
-                row["b_delivered"] = now
-                delivered += 1
-            elif outcome.status == "retry":
+                continue
+            claimed = outcome.item
+            status, retry_at = "dead", now
+            if outcome.status == "retry":
                 retry_at = next_attempt(
                     self.config,
                     attempts=claimed.attempts,
@@ -314,7 +321,7 @@ class Deliverer:
                     rng=self.rng,
                 )
                 if retry_at is None:
-                    row["b_status"] = "dead"
+                    retry_at = now
                     log.warning(
                         "outbox item %s dead after %s attempts: %s",
                         claimed.id,
@@ -322,31 +329,29 @@ class Deliverer:
                         outcome.error,
                     )
                 else:
-                    row["b_status"], row["b_next"] = "failed", retry_at
+                    status = "failed"
                     log.warning(
                         "outbox item %s failed (attempt %s): %s", claimed.id, claimed.attempts, outcome.error
                     )
             else:
                 log.warning("outbox item %s dead: %s", claimed.id, outcome.error)
-            rows.append(row)
-        session.execute(
-            sa.update(_table)
-            .where(
-                _table.c.id == sa.bindparam("b_id"),
-                _table.c.leased_by == self.token,
-                _table.c.status == "delivering",
+            rows.append(
+                {"b_id": claimed.id, "b_status": status, "b_error": outcome.error, "b_next": retry_at}
             )
-            .values(
-                status=sa.bindparam("b_status"),
-                last_error=sa.bindparam("b_error"),
-                next_attempt_at=sa.bindparam("b_next"),
-                delivered_at=sa.bindparam("b_delivered"),
-                leased_by="",
-            ),
-            rows,
-        )
+        if rows:
+            session.execute(
+                sa.update(_table)
+                .where(_table.c.id == sa.bindparam("b_id"), *mine)
+                .values(
+                    status=sa.bindparam("b_status"),
+                    last_error=sa.bindparam("b_error"),
+                    next_attempt_at=sa.bindparam("b_next"),
+                    leased_by="",
+                ),
+                rows,
+            )
         session.commit()
-        return delivered
+        return len(taken)
 
     # --- the delivery side ----------------------------------------------------------------------------
 
@@ -365,14 +370,14 @@ class Deliverer:
             else {}
         )
         session.rollback()  # end the read: no transaction (nor SQLite lock) open while delivering
-        adapters: dict[int, Any] = {}
-        for item in items:
-            own = (settings.get(item.municipality_id) or {}).get(item.adapter, {})
+        built: dict[tuple[str, int | None], Any] = {}
+        for adapter_id, municipality_id in {(i.adapter, i.municipality_id) for i in items}:
+            own = (settings.get(municipality_id) or {}).get(adapter_id, {})
             try:
-                adapters[item.id] = self.adapters.get(item.adapter, item.municipality_id, own)
+                built[adapter_id, municipality_id] = self.adapters.get(adapter_id, municipality_id, own)
             except Exception as exc:
-                adapters[item.id] = exc
-        return adapters
+                built[adapter_id, municipality_id] = exc
+        return {i.id: built[i.adapter, i.municipality_id] for i in items}
 
     @staticmethod
     def deliver(item: Claimed, adapter: Any) -> Outcome:
