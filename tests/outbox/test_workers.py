@@ -24,7 +24,9 @@ from tests.conftest import TEST_SECRET
 from tests.integrations import WEBHOOK_SECRET, running_receiver
 
 
-def start_worker(database_url: str, **settings: object) -> subprocess.Popen[bytes]:
+def start_worker(
+    database_url: str, stderr: int = subprocess.DEVNULL, **settings: object
+) -> subprocess.Popen[bytes]:
     """``portal worker`` as a process; ``settings`` as PORTAL_* variables (lease_seconds=3: OUTBOX_…)."""
     env = {
         **os.environ,
@@ -38,7 +40,7 @@ def start_worker(database_url: str, **settings: object) -> subprocess.Popen[byte
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
 
 
@@ -126,10 +128,6 @@ def test_two_workers_on_postgresql_deliver_a_thousand_items_exactly_once(
     assert len(set(keys)) == 1000
 
 
-# Seconds `portal worker` may take to start on a busy machine before it delivers.
-STARTUP = 6.0
-
-
 def items(app) -> list[OutboxItem]:  # type: ignore[no-untyped-def]
     with app.app_context():
         return list(
@@ -207,11 +205,25 @@ def test_random_kills_during_a_thousand_deliveries_lose_nothing(
     # A short lease keeps the test short (the default is 30 s); few items in hand, so a kill meets some.
     settings = {"lease_seconds": 5, "concurrency": 4, "batch_size": 8}
 
-    def start() -> tuple[subprocess.Popen[bytes], float]:
-        return start_worker(database_url, **settings), time.monotonic()
+    class Worker:
+        """A worker process, and when it said it has started (seconds on a busy machine)."""
 
-    workers = [start(), start()]
-    time.sleep(2)  # started, before the items come
+        def __init__(self) -> None:
+            self.process = start_worker(database_url, stderr=subprocess.PIPE, **settings)
+            self.ready_at: float | None = None
+            threading.Thread(target=self._watch, daemon=True).start()
+
+        def _watch(self) -> None:
+            for line in self.process.stderr:  # type: ignore[union-attr]
+                if self.ready_at is None and b"outbox worker started" in line:
+                    self.ready_at = time.monotonic()
+
+        def delivering(self) -> bool:
+            return self.ready_at is not None and time.monotonic() - self.ready_at > 0.5
+
+    workers = [Worker(), Worker()]
+    while not all(w.delivering() for w in workers):
+        time.sleep(0.1)
     feeder = threading.Thread(
         target=lambda: [
             (enqueue_items(migrated_app, municipality_id, 50, start=n), time.sleep(1.0))
@@ -226,20 +238,19 @@ def test_random_kills_during_a_thousand_deliveries_lose_nothing(
         while (feeder.is_alive() or wait_until_delivered(migrated_app, 1000, timeout=0) < 1000) and (
             time.monotonic() < deadline
         ):
-            time.sleep(rng.uniform(2.0, 4.0))
+            time.sleep(rng.uniform(1.0, 2.5))
             victim = rng.randrange(len(workers))
-            worker, started = workers[victim]
-            if time.monotonic() - started < STARTUP or kills >= 12:
-                continue  # still starting up (a loaded machine takes seconds): a kill would interrupt nothing
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(timeout=10)
+            if not workers[victim].delivering() or kills >= 12:
+                continue  # still starting up: a kill would interrupt nothing
+            workers[victim].process.send_signal(signal.SIGKILL)
+            workers[victim].process.wait(timeout=10)
             kills += 1
-            workers[victim] = start()
+            workers[victim] = Worker()
         feeder.join()
         assert wait_until_delivered(migrated_app, 1000, timeout=120) == 1000, "nothing is lost"
     finally:
-        stop(*(worker for worker, _ in workers))
-    assert kills >= 3
+        stop(*(worker.process for worker in workers))
+    assert kills >= 3, "the workers were killed while delivering"
     assert receiver.accepted_keys() == {f"worker-test:{i}" for i in range(1000)}
     for request in receiver.requests:  # a repeat is the same item: the same key in header and body
         if len(request.body) < int(request.headers["Content-Length"]):
