@@ -68,11 +68,24 @@ def _renew_leases(app: Flask, deliverer: Deliverer, in_hand: InHand, done: threa
             log.exception("renewing the outbox leases failed; trying again in %.0f s", every)
 
 
+class _StopFlag:
+    """Set by the signal handler. A plain attribute, not a threading.Event: a handler runs in the main
+    thread between two bytecodes, possibly while that thread holds the Event's lock, and Event.set()
+    would then wait for it forever."""
+
+    requested = False
+
+    def sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self.requested and (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
+
 def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> None:
-    stopping = threading.Event()
+    stopping = _StopFlag()
 
     def stop(*_args: object) -> None:
-        stopping.set()
+        stopping.requested = True
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -96,7 +109,7 @@ def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> None:
         session = get_session()
         loop = _Loop(deliverer, session, in_hand)
         try:
-            while not stopping.is_set():
+            while not stopping.requested:
                 try:
                     busy = loop.step()
                 except Exception:
@@ -105,7 +118,7 @@ def run(app: Flask, *, interval: float = 1.0, once: bool = False) -> None:
                     session.rollback()
                     busy = False
                 if not busy:
-                    stopping.wait(interval)
+                    stopping.sleep(interval)
             lingering = loop.stop()
         finally:
             renewer_done.set()
