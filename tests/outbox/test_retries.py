@@ -35,6 +35,20 @@ def application_item(app) -> OutboxItem:  # type: ignore[no-untyped-def]
         return get_session().scalar(sa.select(OutboxItem).where(OutboxItem.adapter == "webhook"))
 
 
+def enqueue_application(app, adapter: str) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        session = get_session()
+        enqueue(
+            session,
+            topic="application.submitted",
+            adapter=adapter,
+            payload={"case_number": "ACEF-HJKM"},
+            idempotency_key="retry-test:1",
+            municipality_id=1,
+        )
+        session.commit()
+
+
 def retry_until_settled(app, clock: Clock, *, until: dt.datetime | None = None) -> list[dt.datetime]:  # type: ignore[no-untyped-def]
     """Deliver whenever the item is due (moving the clock there) until it is delivered or dead, or the
     clock would pass ``until``; the times of the attempts."""
@@ -89,17 +103,7 @@ def test_retries_go_on_for_72_hours_then_the_item_is_dead_lettered(app):
     clock = Clock()
     with running_receiver() as receiver:
         configure(app, receiver.url("/status/503"))
-        with app.app_context():
-            session = get_session()
-            enqueue(
-                session,
-                topic="application.submitted",
-                adapter="webhook",
-                payload={"case_number": "ACEF-HJKM"},
-                idempotency_key="retry-test:1",
-                municipality_id=1,
-            )
-            session.commit()
+        enqueue_application(app, "webhook")
         started = application_item(app).series_started_at
         clock.now = started
         attempts = retry_until_settled(app, clock)
@@ -117,17 +121,7 @@ def test_a_resend_by_the_administrator_starts_a_fresh_series(app, bankid_simulat
     clock = Clock()
     with running_receiver() as receiver:
         configure(app, receiver.url("/status/503"))
-        with app.app_context():
-            session = get_session()
-            enqueue(
-                session,
-                topic="application.submitted",
-                adapter="webhook",
-                payload={"case_number": "ACEF-HJKM"},
-                idempotency_key="retry-test:2",
-                municipality_id=1,
-            )
-            session.commit()
+        enqueue_application(app, "webhook")
         clock.now = application_item(app).series_started_at
         retry_until_settled(app, clock)
         dead = application_item(app)
@@ -149,17 +143,9 @@ def test_a_resend_by_the_administrator_starts_a_fresh_series(app, bankid_simulat
 
 def test_a_lease_runs_out_unless_renewed_and_a_late_worker_cannot_overwrite(app):
     clock = Clock()
+    enqueue_application(app, "embedded")
     with app.app_context():
         session = get_session()
-        enqueue(
-            session,
-            topic="application.submitted",
-            adapter="embedded",
-            payload={"case_number": "ACEF-HJKM"},
-            idempotency_key="lease-test:1",
-            municipality_id=1,
-        )
-        session.commit()
         clock.now = utcnow()
         first, second = Deliverer(app, clock=clock), Deliverer(app, clock=clock)
         [held] = first.claim(session, 10)

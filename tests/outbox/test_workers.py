@@ -21,7 +21,7 @@ from portal.municipalities.models import Municipality
 from portal.outbox.models import OutboxItem
 from portal.outbox.services import enqueue
 from tests.conftest import TEST_SECRET
-from tests.integrations import WEBHOOK_SECRET, running_receiver
+from tests.integrations import WEBHOOK_SECRET, Receiver, running_receiver
 
 
 def start_worker(
@@ -102,6 +102,12 @@ def wait_until_delivered(app, count: int, timeout: float) -> int:  # type: ignor
     return delivered
 
 
+def wait_for_requests(receiver: Receiver) -> None:
+    deadline = time.monotonic() + 30
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def stop(*workers: subprocess.Popen[bytes]) -> None:
     for worker in workers:
         worker.terminate()
@@ -144,9 +150,7 @@ def test_a_killed_workers_item_is_taken_over_when_its_short_lease_runs_out(
     set_url(migrated_app, municipality_id, receiver.url("/slow"))
     enqueue_items(migrated_app, municipality_id, 1)
     worker = start_worker(database_url, lease_seconds=3)
-    deadline = time.monotonic() + 30
-    while not receiver.requests and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_requests(receiver)
     assert receiver.requests, "the worker started the delivery"
     worker.send_signal(signal.SIGKILL)  # in the middle of the slow delivery
     worker.wait(timeout=10)
@@ -175,9 +179,7 @@ def test_sigterm_with_a_hanging_receiver_stops_within_ten_seconds_and_one_timeou
     enqueue_items(migrated_app, municipality_id, 40)
     # Two deliveries at a time: the other items the worker has claimed are waiting in its hand.
     worker = start_worker(database_url, concurrency=2)
-    deadline = time.monotonic() + 30
-    while not receiver.requests and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_requests(receiver)
     assert receiver.requests, "the worker is delivering"
     signalled = time.monotonic()
     worker.send_signal(signal.SIGTERM)
