@@ -33,6 +33,9 @@ How the receiver answers
          letters for an administrator, with the status and the first 200 characters of the response.
     3xx  redirects are not followed (the signed body must not travel to another address): refused for good.
 
+Connections: the adapter keeps its connections to the receiver alive and shares them between the
+worker's delivery threads (``integrations/http.py``); a receiver may close an idle one at any time.
+
 TLS: certificates are always verified (there is no setting to turn that off). ``ca_file`` replaces the
 default trust store with the PEM file of the CA that issued the receiver's certificate, for receivers
 behind a municipal or private CA. Plain ``http://`` is accepted only for loopback addresses (an integration
