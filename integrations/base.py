@@ -39,9 +39,15 @@ class DeliveryResult:
 
 
 class Adapter(Protocol):
+    """Built once per worker (per municipality and settings) and used for many deliveries, from several
+    threads at once: ``deliver`` must be thread-safe. ``close`` releases what the adapter holds open
+    (pooled connections) when the worker stops; an adapter that holds nothing does nothing."""
+
     id: str
 
     def deliver(self, delivery: Delivery) -> DeliveryResult: ...
+
+    def close(self) -> None: ...
 
 
 def parse_topics(value: Any, default: frozenset[str], adapter_id: str) -> frozenset[str]:

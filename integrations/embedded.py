@@ -14,6 +14,9 @@ from integrations.base import Delivery, DeliveryResult, PermanentError
 class EmbeddedAdapter:
     id = "embedded"
 
+    def close(self) -> None:
+        """Nothing to release: delivery needs no connection."""
+
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         # An application, or the citizen's choice of utförare (kundval) for a granted insats.
         if delivery.topic not in ("application.submitted", "provider.chosen"):

@@ -182,6 +182,9 @@ class FiledropAdapter:
         topics = parse_topics(settings.get("topics"), DEFAULT_TOPICS, "filedrop")
         return cls(directory=settings.get("directory") or "", topics=topics)
 
+    def close(self) -> None:
+        """Nothing to release: each delivery opens and closes its own files."""
+
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         if delivery.topic not in self.topics:
             raise PermanentError(f"the file drop does not take {delivery.topic}")

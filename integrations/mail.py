@@ -62,6 +62,9 @@ class MailAdapter:
         self.host, self.port, self.sender = host, port, sender or "noreply@medborgarvy.invalid"
         self.username, self.password, self.maildir, self.timeout = username, password, maildir, timeout
 
+    def close(self) -> None:
+        """Nothing to release: each message has its own SMTP connection."""
+
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         if delivery.topic != "notification.email":
             raise PermanentError(f"the mail adapter does not take {delivery.topic}")

@@ -7,6 +7,7 @@ Without ``PORTAL_SMS_GATEWAY_URL``, outside production, each message is written 
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,21 @@ class SmsAdapter:
     ) -> None:
         self.url, self.token, self.sender, self.outdir = url, token, sender, outdir
         self.timeout, self.transport = timeout, transport
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
+
+    def _http(self) -> httpx.Client:
+        """One pooled client for the adapter's life, shared by the worker's delivery threads."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout, transport=self.transport)
+            return self._client
+
+    def close(self) -> None:
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         if delivery.topic != "notification.sms":
@@ -50,15 +66,14 @@ class SmsAdapter:
             )
             return DeliveryResult()
         try:
-            with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
-                response = client.post(
-                    self.url,
-                    json=message,
-                    headers={
-                        "Authorization": f"Bearer {self.token}",
-                        "Idempotency-Key": delivery.idempotency_key,
-                    },
-                )
+            response = self._http().post(
+                self.url,
+                json=message,
+                headers={
+                    "Authorization": f"Bearer {self.token}",
+                    "Idempotency-Key": delivery.idempotency_key,
+                },
+            )
         except httpx.HTTPError as exc:
             raise TransientError(f"SMS gateway: {exc.__class__.__name__}") from exc
         if response.status_code >= 500 or response.status_code == 429:

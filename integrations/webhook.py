@@ -33,6 +33,9 @@ How the receiver answers
          letters for an administrator, with the status and the first 200 characters of the response.
     3xx  redirects are not followed (the signed body must not travel to another address): refused for good.
 
+Connections: the adapter keeps its connections to the receiver alive and shares them between the
+worker's delivery threads (``integrations/http.py``); a receiver may close an idle one at any time.
+
 TLS: certificates are always verified (there is no setting to turn that off). ``ca_file`` replaces the
 default trust store with the PEM file of the CA that issued the receiver's certificate, for receivers
 behind a municipal or private CA. Plain ``http://`` is accepted only for loopback addresses (an integration
@@ -54,6 +57,7 @@ import json
 import os
 import re
 import ssl
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -63,6 +67,7 @@ import httpx
 
 from integrations import registry
 from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
+from integrations.http import KeepAliveTransport, proxied
 
 SIGNATURE_HEADER = "X-Medborgarvy-Signature"
 TIMESTAMP_HEADER = "X-Medborgarvy-Timestamp"
@@ -74,6 +79,8 @@ MIN_SECRET_LENGTH = 16
 # Statuses that mean "not now": request timeout, too early, too many requests; and every 5xx.
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 RESPONSE_EXCERPT = 200
+# Connections one adapter keeps open to its receiver: enough for a worker's concurrent deliveries.
+POOL_SIZE = 64
 _SETTINGS = frozenset({"url", "secret", "secret_env", "timeout", "ca_file", "topics"})
 _HEADER_VALUE = re.compile(r"^[\x21-\x7e]+$")
 
@@ -211,6 +218,8 @@ class WebhookAdapter:
         self.topics = frozenset(topics)
         self._secret = secret
         self._clock = time.time
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
         # Built here so that a missing or unreadable ca_file is a configuration error, not a delivery one.
         if ca_file is not None:
             if not Path(ca_file).is_file():
@@ -261,6 +270,39 @@ class WebhookAdapter:
             topics=topics,
         )
 
+    def _http(self) -> httpx.Client:
+        """The adapter's one HTTP client, opened on first use: its connections are kept alive and shared
+        by the worker's delivery threads (httpx's Client is safe to use from several threads)."""
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                client = self._client
+                if client is None:
+                    # Connecting should be quick; the receiver may take the whole timeout to store it.
+                    connect_timeout = min(self.timeout, 5.0)
+                    transport = self.transport
+                    if transport is None and not proxied(httpx.URL(self.url)):
+                        transport = KeepAliveTransport(
+                            ssl_context=self._ssl_context,
+                            connect_timeout=connect_timeout,
+                            timeout=self.timeout,
+                        )
+                    client = self._client = httpx.Client(
+                        verify=self._ssl_context,
+                        timeout=httpx.Timeout(self.timeout, connect=connect_timeout),
+                        transport=transport,
+                        follow_redirects=False,
+                        limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
+                    )
+        return client
+
+    def close(self) -> None:
+        """Close the pooled connections; a later delivery opens a new client."""
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         if delivery.topic not in self.topics:
             raise PermanentError(f"the webhook at {self.host} does not take {delivery.topic}")
@@ -276,16 +318,8 @@ class WebhookAdapter:
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
         }
-        # Connecting should be quick; the receiver may take the whole timeout to store the item.
-        timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
         try:
-            with httpx.Client(
-                verify=self._ssl_context,
-                timeout=timeout,
-                transport=self.transport,
-                follow_redirects=False,
-            ) as client:
-                response = client.post(self.url, content=body, headers=headers)
+            response = self._http().post(self.url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise TransientError(
                 f"webhook {self.host}: no answer in time ({exc.__class__.__name__})"

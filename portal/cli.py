@@ -213,8 +213,13 @@ def serve(with_simulator: bool | None) -> None:
             time.sleep(0.5)
     finally:
         stop()
+        # The worker may need its stop grace plus one delivery timeout (portal/outbox/worker.py).
         for child in children:
-            child.wait(timeout=15)
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
     sys.exit(max((child.returncode or 0) for child in children) if any(c.returncode for c in children) else 0)
 
 

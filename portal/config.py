@@ -135,8 +135,16 @@ class Config:
     # Where mail goes without an SMTP host (development and demo only). Empty: outgoing-mail/ in the instance
     # directory.
     outgoing_mail_dir: str = ""
-    # Outbox: deliveries are retried with exponential backoff up to this many attempts, then dead-lettered.
-    outbox_max_attempts: int = 10
+    # Outbox: a failed delivery is retried with exponential backoff (2 s, 4 s, 8 s … with jitter, at most
+    # outbox_backoff_max_seconds apart) until outbox_retry_hours after its series began, then dead-lettered.
+    outbox_retry_hours: float = 72.0
+    outbox_backoff_max_seconds: float = 3600.0
+    # A worker leases the items it takes for this long and renews the lease while it delivers them; a
+    # killed worker's items are taken over by another once the lease runs out.
+    outbox_lease_seconds: float = 30.0
+    # Deliveries one worker makes at once, and how many items it takes from the database in one go.
+    outbox_concurrency: int = 32
+    outbox_batch_size: int = 100
     # Attachments: per file and per application.
     upload_max_bytes: int = 10 * 1024 * 1024
     upload_max_total_bytes: int = 40 * 1024 * 1024
@@ -203,6 +211,15 @@ class Config:
         if not 0 < self.session_warning_seconds < self.session_idle_seconds:
             raise ConfigError("PORTAL_SESSION_WARNING_SECONDS must be positive and below the idle limit")
         self.oidc_provider_list()  # refuses malformed provider settings at start, not at first login
+        if self.outbox_retry_hours <= 0 or self.outbox_backoff_max_seconds <= 0:
+            raise ConfigError(
+                "PORTAL_OUTBOX_RETRY_HOURS and PORTAL_OUTBOX_BACKOFF_MAX_SECONDS must be positive"
+            )
+        if self.outbox_lease_seconds < 3 or self.outbox_concurrency < 1 or self.outbox_batch_size < 1:
+            raise ConfigError(
+                "PORTAL_OUTBOX_LEASE_SECONDS must be at least 3, PORTAL_OUTBOX_CONCURRENCY and "
+                "PORTAL_OUTBOX_BATCH_SIZE at least 1"
+            )
         if self.session_idle_seconds <= 0 or self.session_absolute_seconds < self.session_idle_seconds:
             raise ConfigError(
                 "session limits must be positive, and the absolute limit not below the idle one"

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -44,28 +45,58 @@ def add_event(
 
 
 def mark_received(session: Session, item: OutboxItem, result: DeliveryResult) -> None:
-    case = session.scalar(sa.select(Case).where(Case.case_number == item.payload.get("case_number")))
-    if case is None or case.received_at is not None:
-        return
-    # The hand-over can come after a handläggare has already acted on the case: never step back.
-    if case.status == "submitted":
-        case.status = "received"
-    case.received_at = utcnow()
-    case.external_ref = result.external_ref
-    add_event(session, case, "received", reference=result.external_ref)
-    audit.record(
-        session,
-        "case_received",
-        actor_type="system",
-        subject_person_id=case.subject_id,
-        object_type="case",
-        object_id=str(case.id),
-        municipality_id=case.municipality_id,
-        adapter=item.adapter,
-    )
+    mark_received_many(session, [(item, result)])
+
+
+def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResult]]) -> None:
+    """The case system has the applications of these delivered outbox items (anything with ``payload``
+    and ``adapter``): their cases are received, with the case system's reference. One query for all."""
+    results = {item.payload.get("case_number"): (item, result) for item, result in delivered}
+    cases = session.scalars(
+        sa.select(Case).where(Case.case_number.in_([n for n in results if n]), Case.received_at.is_(None))
+    ).all()
+    for case in cases:
+        item, result = results[case.case_number]
+        # The hand-over can come after a handläggare has already acted on the case: never step back.
+        if case.status == "submitted":
+            case.status = "received"
+        case.received_at = utcnow()
+        case.external_ref = result.external_ref
+        add_event(session, case, "received", reference=result.external_ref)
+        audit.record(
+            session,
+            "case_received",
+            actor_type="system",
+            subject_person_id=case.subject_id,
+            object_type="case",
+            object_id=str(case.id),
+            municipality_id=case.municipality_id,
+            adapter=item.adapter,
+        )
 
 
 outbox.on_delivered["application.submitted"] = mark_received
+outbox.on_delivered_many["application.submitted"] = mark_received_many
+
+# An application the case system has not taken after this long counts as waiting, even before a failure.
+DELIVERY_WAIT = dt.timedelta(minutes=2)
+
+
+def waiting_delivery(session: Session, case: Case) -> OutboxItem | None:
+    """The outbox item handing ``case`` to the case system while it is waiting there: it failed at least
+    once (the case system is down, say) or has not gone through within DELIVERY_WAIT. None once the case
+    system has it (or it was registered there by hand)."""
+    if case.received_at is not None:
+        return None
+    item = session.scalar(
+        # The key submit() gives the application's item (portal/applications/services.py).
+        sa.select(OutboxItem).where(OutboxItem.idempotency_key == f"application:{case.id}")
+    )
+    if item is None or item.status in ("delivered", "handled"):
+        return None
+    if item.last_error or item.status == "dead" or utcnow() - item.created_at >= DELIVERY_WAIT:
+        return item
+    return None
 
 
 # --- handling a case (staff) and answering it (citizen) ------------------------------------------------

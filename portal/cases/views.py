@@ -147,6 +147,7 @@ def _render_case(
     return render_template(
         "cases/show.html",
         case=case,
+        delivery_waiting=cases_services.waiting_delivery(session, case) is not None,
         events=events,
         title=forms.titles().get(case.eservice_id, case.eservice_id),
         statuses=STATUS_LABELS,

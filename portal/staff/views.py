@@ -386,6 +386,7 @@ def _render_case(
     conversation = messaging.thread(db, current)
     utforare_thread = messaging.thread(db, current, "utforare")
     messaging.mark_read(db, current, by="staff", audience="handlaggare")
+    delivery = cases.waiting_delivery(db, current)
     audit.by_staff(
         db,
         "case_read",
@@ -417,6 +418,7 @@ def _render_case(
         utforare_thread=utforare_thread,
         unsent=unsent,
         message_error=message_error,
+        delivery=delivery,
     ), status
 
 
@@ -651,7 +653,8 @@ def deliveries() -> ResponseReturnValue:
         .order_by(OutboxItem.created_at.desc())
         .limit(200)
     ).all()
-    return render_template("staff/deliveries.html", items=items)
+    retry_hours = round(current_app.config["PORTAL"].outbox_retry_hours)
+    return render_template("staff/deliveries.html", items=items, retry_hours=retry_hours)
 
 
 @bp.post("/leveranser/<int:item_id>/<action>")

@@ -25,6 +25,7 @@ from integrations.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_sign
 
 WEBHOOK_SECRET = "test-webhook-secret-0123456789abcdef"
 SLOW_SECONDS = 2.0
+HANG_SECONDS = 60.0
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
@@ -46,6 +47,7 @@ class Receiver:
     ``/plain``         200 with a text body
     ``/status/<code>`` that status, with a long text body
     ``/slow``          answers after SLOW_SECONDS
+    ``/hang``          answers after HANG_SECONDS (longer than any client waits)
     ``/redirect``      302 to /ok
     """
 
@@ -107,6 +109,9 @@ def _handler(receiver_state: list[Receiver], secret: str) -> type[BaseHTTPReques
                 self._answer(status, b"receiver says: " + b"x" * 1000, "text/plain")
             elif self.path == "/slow":
                 time.sleep(SLOW_SECONDS)
+                self._answer(200, b"{}")
+            elif self.path == "/hang":
+                time.sleep(HANG_SECONDS)
                 self._answer(200, b"{}")
             elif self.path == "/redirect":
                 self._answer(302, b"")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,15 @@ def test_a_topic_it_does_not_take_is_permanent_and_has_no_effect(target: Target)
         target.adapter.deliver(_delivery(target, topic="no.such.topic"))
 
     assert target.effects() == 0
+
+
+def test_many_items_from_several_threads_then_close(target: Target) -> None:
+    """A worker delivers through one adapter from several threads, and closes it when it stops."""
+    deliveries = [_delivery(target) for _ in range(24)]
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(target.adapter.deliver, deliveries))
+    target.adapter.close()
+
+    assert all(isinstance(r, DeliveryResult) for r in results)
+    assert target.effects() == 24

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -310,3 +311,36 @@ def test_verify_signature_refuses(
     signed = sign(WEBHOOK_SECRET, NOW, BODY) if header is None else header
 
     assert not verify_signature(secret, timestamp, body, signed, now=now)  # type: ignore[arg-type]
+
+
+def test_a_kept_alive_connection_the_receiver_closed_is_replaced() -> None:
+    """Receivers close idle connections without saying so; the next delivery must not fail for it."""
+    answered: list[int] = []
+
+    def serve(server: socket.socket) -> None:
+        for _ in range(3):
+            connection, _address = server.accept()
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(65536)
+                head, _, body = request.partition(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                while len(body) < length:
+                    body += connection.recv(65536)
+                answered.append(len(body))
+                connection.sendall(
+                    b"HTTP/1.1 201 Created\r\nContent-Length: 17\r\n\r\n" + b'{"reference":"R"}'
+                )
+            # closed without "Connection: close", as an idle timeout at the receiver does
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        thread = threading.Thread(target=serve, args=(server,), daemon=True)
+        thread.start()
+        adapter = WebhookAdapter(url=f"http://127.0.0.1:{server.getsockname()[1]}/", secret=WEBHOOK_SECRET)
+        results = [adapter.deliver(DELIVERY) for _ in range(3)]
+        adapter.close()
+        thread.join(timeout=5)
+
+    assert [r.external_ref for r in results] == ["R", "R", "R"]
+    assert len(answered) == 3
