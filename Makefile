@@ -11,12 +11,18 @@ export PORT
 run demo migrate bench: export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench clean dist release-smoke
+.PHONY: help system-deps install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench clean dist release-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Pango from Debian: WeasyPrint (the portal's PDFs) loads it at run time; pip cannot install it.
+system-deps: ## the system libraries the portal needs (Pango, for the PDFs), from Debian when missing
+	@ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || { \
+	  echo "installing Debian's Pango (PDF receipts)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }
+
+$(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -6,7 +6,9 @@ department does with a release, done here from scratch each time.
 3. With no settings at all, the portal refuses to start and lists what to set (production is the default).
 4. With production settings (dummy BankID certificate files, never read before a login): migrate a fresh
    SQLite database in ./instance, load a municipality, run the outbox worker once; seed-demo is refused.
-5. Serve with gunicorn and the settings shipped in the package, and fetch the start page (Swedish and
+5. A receipt PDF made by the installed package is tagged (its structure tree, its language): WeasyPrint,
+   its system libraries and the shipped fonts work outside the development venv.
+6. Serve with gunicorn and the settings shipped in the package, and fetch the start page (Swedish and
    English), the login page, a static file and /health; an unknown Host gets the 400 page.
 
 Prints each step; exits non-zero at the first failure and keeps its directory for a look.
@@ -32,6 +34,17 @@ REPO = Path(__file__).resolve().parents[1]
 HOST = "minasidor.smoke.invalid"
 MUNICIPALITY = "Smokeby kommun"
 STEP_TIMEOUT = 300
+
+
+RECEIPT_CHECK = """
+import datetime, io, pypdf
+from portal.applications.receipt_pdf import SWEDISH_TEXTS, ReceiptData, render_receipt
+at = datetime.datetime(2025, 1, 15, 9, 30, tzinfo=datetime.UTC)
+pdf = render_receipt(ReceiptData("Smokeby kommun", "Home help", "AB12-CD34", at, "Tolvan Tolvansson",
+    [("About you", [("Name", "Tolvan")])], [], [("Tolvan Tolvansson", at)], SWEDISH_TEXTS, lang="en"))
+root = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+print("tagged" if "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"] else "untagged", root["/Lang"])
+"""
 
 
 class SmokeFailure(Exception):
@@ -194,6 +207,10 @@ def operate(work: Path, bin_dir: Path) -> None:
     run([portal, "worker", "--once"], env=settings, cwd=site)
     refused = run([portal, "seed-demo"], env=settings, cwd=site, expect_ok=False)
     check("refused in production" in refused, f"seed-demo was not refused as production:\n{refused}")
+
+    step("a receipt PDF from the installed package: tagged, in its language")
+    made = run([bin_dir / "python", "-c", RECEIPT_CHECK], env=settings, cwd=site)
+    check("tagged en" in made, f"the receipt PDF is not tagged or not in English:\n{made}")
 
     step("gunicorn -c python:portal.gunicorn_conf portal.wsgi:app")
     log_path = work / "gunicorn.log"

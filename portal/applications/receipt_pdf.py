@@ -5,12 +5,17 @@ The module has no gettext: the caller passes every fixed text already translated
 holds the Swedish wording) and the document language in ``ReceiptData.lang``, so the same code renders a
 receipt in any of the portal's languages.
 
-Text is set in DejaVu Sans, shipped in ``fonts/`` with its licence, because the PDF core fonts only cover
-Latin-1: a name like "Łukasz Żółć" needs Latin Extended-A, and applicants write Greek, Cyrillic and more.
-fpdf2 embeds only the glyphs used. Limits: no text shaping (uharfbuzz is not a dependency), so
-Arabic-script answers show as unjoined letters left to right; characters DejaVu Sans lacks (e.g. CJK,
-Ethiopic) show as "�" rather than silently vanishing, so the receipt never looks complete when it is not.
-The answers themselves are kept by the portal; the receipt is a copy.
+The receipt is HTML made into a tagged PDF/UA-1 document by ``portal.pdf`` (see there why WeasyPrint): a
+screen reader finds the title as H1, each part of the form as H2, the key facts as a table with row
+headers, signatures and attachments as lists, in reading order; the PDF declares ``lang`` and shows its
+title. Right-to-left languages (Arabic) get ``dir="rtl"``; the direction comes from Babel's data for
+``lang``, not from a list here.
+
+Text is set in DejaVu Sans, shipped in ``fonts/`` with its licence: it covers Latin Extended ("Łukasz
+Żółć"), Greek, Cyrillic and Arabic, and HarfBuzz shapes Arabic through Pango. Characters the font lacks
+(e.g. CJK, Ethiopic) show as "�" rather than silently vanishing or coming from whatever font a host has,
+so the receipt never looks complete when it is not. The answers themselves are kept by the portal; the
+receipt is a copy.
 
 Times are shown in Europe/Stockholm as "YYYY-MM-DD HH:MM", readable in every language. The PDF's creation
 date is the submission time, so rendering the same data twice gives the same bytes.
@@ -23,18 +28,17 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import jinja2
+from babel import Locale, UnknownLocaleError
 from fontTools.ttLib import TTFont
-from fpdf import FPDF, ViewerPreferences
-from fpdf.enums import XPos, YPos
+
+from portal.pdf import FONT_FILES, css_string, render_html_pdf
 
 __all__ = ["RECEIPT_TEXT_KEYS", "SWEDISH_TEXTS", "ReceiptData", "format_size", "render_receipt"]
 
-FONT_DIR = Path(__file__).parent / "fonts"
-FONT_FILES = {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 RECEIPT_TEXT_KEYS = (
@@ -76,12 +80,6 @@ class ReceiptData:
     lang: str = "sv"
 
 
-_MARGIN = 20.0
-_TEXT_GREY = (80, 80, 80)
-_BLACK = (0, 0, 0)
-_RULE_GREY = (170, 170, 170)
-_BOX_FILL = (238, 242, 246)
-
 # Controls other than newline, and the format characters that reorder text (U+202A–U+202E, U+2066–U+2069).
 _UNWANTED = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -120,24 +118,104 @@ def format_size(size: int) -> str:
     return f"{kilobytes:,}".replace(",", "\u202f") + " kB"
 
 
-class _ReceiptPDF(FPDF):
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self._footer_text = footer_text
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="{{ lang }}" dir="{{ direction }}">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<meta name="author" content="{{ municipality }}">
+<meta name="description" content="{{ eservice }}">
+<meta name="generator" content="Medborgarvy">
+<meta name="dcterms.created" content="{{ created }}">
+<meta name="dcterms.modified" content="{{ created }}">
+<style>
+@page {
+  size: A4;
+  margin: 20mm 20mm 24mm;
+  @bottom-{{ start }} { content: {{ footer|safe }}; font-size: 8pt; color: #505050; }
+  @bottom-{{ end }} { content: counter(page) " / " counter(pages); font-size: 8pt; color: #505050; }
+}
+body { font-size: 10pt; line-height: 1.4; margin: 0; overflow-wrap: anywhere; }
+.municipality { font-weight: bold; font-size: 11pt; color: #505050; margin: 0 0 2mm; }
+h1 { font-size: 22pt; margin: 0; line-height: 1.2; }
+.eservice { font-size: 14pt; margin: 1mm 0 4mm; }
+.case-number { background: #eef2f6; padding: 3mm 4mm; margin: 0 0 4mm; }
+.case-number span { display: block; font-size: 9pt; }
+.case-number strong { display: block; font-size: 18pt; }
+table { border-collapse: collapse; width: 100%; }
+th { text-align: start; width: 45mm; padding: 0.5mm 0; vertical-align: top; }
+td { padding: 0.5mm 0; vertical-align: top; }
+.list-heading { font-weight: bold; margin: 3mm 0 0; }
+ul { margin: 0; padding: 0; list-style: none; }
+.notice { font-size: 9pt; color: #505050; margin: 3mm 0 0; }
+h2 { font-size: 13pt; margin: 7mm 0 2.5mm; padding-bottom: 0.5mm; border-bottom: 0.3mm solid #aaaaaa;
+     break-after: avoid; }
+.question { font-size: 9pt; font-weight: bold; color: #505050; margin: 0; break-after: avoid; }
+.answer { font-size: 10.5pt; margin: 0 0 2mm; white-space: pre-line; }
+.attachments li { display: flex; justify-content: space-between; gap: 5mm; }
+</style>
+</head>
+<body>
+<p class="municipality">{{ municipality }}</p>
+<h1>{{ texts.title }}</h1>
+<p class="eservice">{{ eservice }}</p>
+<p class="case-number"><span>{{ texts.case_number }}</span> <strong>{{ case_number|ltr }}</strong></p>
+<table>
+<tr><th scope="row">{{ texts.submitted }}</th><td>{{ submitted|ltr }}</td></tr>
+<tr><th scope="row">{{ texts.applicant }}</th><td>{{ applicant }}</td></tr>
+</table>
+{%- if signed_by %}
+<p class="list-heading">{{ texts.signed_by }}</p>
+<ul>
+{%- for name, at in signed_by %}
+<li>{{ name }}, {{ at|ltr }}</li>
+{%- endfor %}
+</ul>
+{%- endif %}
+<p class="notice">{{ texts.save_notice }}</p>
+{%- for heading, answers in sections %}
+<h2>{{ heading }}</h2>
+{%- for question, answer in answers %}
+<p class="question">{{ question }}</p>
+<p class="answer">{{ answer }}</p>
+{%- endfor %}
+{%- endfor %}
+{%- if attachments or texts.no_attachments %}
+<h2>{{ texts.attachments }}</h2>
+{%- if attachments %}
+<ul class="attachments">
+{%- for name, size in attachments %}
+<li><span>{{ name }}</span> <span>{{ size|ltr }}</span></li>
+{%- endfor %}
+</ul>
+{%- else %}
+<p>{{ texts.no_attachments }}</p>
+{%- endif %}
+{%- endif %}
+</body>
+</html>
+"""
 
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("DejaVu", size=8)
-        self.set_text_color(*_TEXT_GREY)
-        self.cell(0, 5, self._footer_text, align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 5, f"{self.page_no()} / {{nb}}", align="R")
-        self.set_text_color(*_BLACK)
 
-    def ensure_space(self, height: float) -> None:
-        """A new page unless ``height`` mm fit above the bottom margin: keeps a heading with its text."""
-        if self.get_y() + height > self.page_break_trigger:
-            self.add_page()
+@functools.cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["ltr"] = _ltr
+    return environment.from_string(_TEMPLATE)
+
+
+def _ltr(value: str) -> str:
+    """A case number, time or size kept left to right as a whole inside right-to-left text (the isolate
+    marks LRI…PDI, as <bdi dir="ltr"> would): "2025-01-15 10:30" would otherwise show as "10:30 2025-01-15"
+    in Arabic."""
+    return f"\u2066{value}\u2069"
+
+
+def _direction(lang: str) -> str:
+    try:
+        return "rtl" if Locale.parse(lang.replace("-", "_")).text_direction == "rtl" else "ltr"
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
 
 
 def render_receipt(data: ReceiptData) -> bytes:
@@ -147,99 +225,34 @@ def render_receipt(data: ReceiptData) -> bytes:
     if missing:
         raise ValueError(f"receipt texts missing: {', '.join(missing)}")
     texts = {key: _clean(value, single_line=key != "save_notice") for key, value in given.items()}
-    submitted = _local(data.submitted_at)
+    texts.setdefault("no_attachments", "")
     case_number = _clean(data.case_number, single_line=True)
     municipality = _clean(data.municipality_name, single_line=True)
     eservice = _clean(data.eservice_title, single_line=True)
-
-    pdf = _ReceiptPDF(footer_text=f"{municipality} · {texts['case_number']} {case_number}")
-    for style, path in FONT_FILES.items():
-        pdf.add_font("DejaVu", style, str(path))
-    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
-    pdf.set_auto_page_break(auto=True, margin=22)
-    pdf.set_title(f"{texts['title']} {case_number} – {eservice}")
-    pdf.set_subject(eservice)
-    pdf.set_author(municipality)
-    pdf.set_creator("Medborgarvy")
-    pdf.set_lang(data.lang)
-    pdf.set_creation_date(data.submitted_at)
-    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-    pdf.add_page()
-    width = pdf.epw
-
-    def line(text: str, size: float, *, bold: bool = False, height: float | None = None) -> None:
-        pdf.set_font("DejaVu", "B" if bold else "", size)
-        pdf.multi_cell(width, height or size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    # Header: who, what.
-    pdf.set_text_color(*_TEXT_GREY)
-    line(municipality, 11, bold=True)
-    pdf.set_text_color(*_BLACK)
-    pdf.ln(2)
-    line(texts["title"], 22, bold=True, height=11)
-    line(eservice, 14, height=7)
-    pdf.ln(4)
-
-    # The case number, large and boxed: what the applicant quotes when calling.
-    box_top = pdf.get_y()
-    pdf.set_fill_color(*_BOX_FILL)
-    pdf.rect(_MARGIN, box_top, width, 20, style="F")
-    pdf.set_xy(_MARGIN + 4, box_top + 3)
-    pdf.set_font("DejaVu", "", 9)
-    pdf.cell(width - 8, 4.5, texts["case_number"], new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font("DejaVu", "B", 18)
-    pdf.cell(width - 8, 9, case_number, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_y(box_top + 24)
-
-    def field(label: str, value: str) -> None:
-        pdf.set_font("DejaVu", "B", 10)
-        pdf.cell(45, 6, label)
-        pdf.set_font("DejaVu", "", 10)
-        pdf.multi_cell(width - 45, 6, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    field(texts["submitted"], submitted)
-    field(texts["applicant"], _clean(data.applicant_name, single_line=True))
-    if data.signed_by:
-        pdf.ln(2)
-        line(texts["signed_by"], 10, bold=True, height=6)
-        for name, signed_at in data.signed_by:
-            line(f"{_clean(name, single_line=True)}, {_local(signed_at)}", 10, height=5.5)
-    pdf.ln(3)
-    pdf.set_text_color(*_TEXT_GREY)
-    line(texts["save_notice"], 9, height=4.5)
-    pdf.set_text_color(*_BLACK)
-
-    def heading(text: str) -> None:
-        pdf.ln(5)
-        pdf.ensure_space(25)
-        line(text, 13, bold=True, height=7)
-        pdf.set_draw_color(*_RULE_GREY)
-        pdf.line(_MARGIN, pdf.get_y() + 0.5, _MARGIN + width, pdf.get_y() + 0.5)
-        pdf.ln(2.5)
-
-    for section_heading, answers in data.sections:
-        heading(_clean(section_heading, single_line=True))
-        for question, answer in answers:
-            pdf.ensure_space(12)
-            pdf.set_text_color(*_TEXT_GREY)
-            line(_clean(question, single_line=True), 9, bold=True, height=4.5)
-            pdf.set_text_color(*_BLACK)
-            line(_clean(answer) or "–", 10.5, height=5.2)
-            pdf.ln(2)
-
-    if data.attachments or texts.get("no_attachments"):
-        heading(texts["attachments"])
-        if not data.attachments:
-            line(texts["no_attachments"], 10, height=5.5)
-        for filename, size in data.attachments:
-            pdf.ensure_space(12)
-            top = pdf.get_y()
-            pdf.set_font("DejaVu", "", 10)
-            name = _clean(filename, single_line=True)
-            pdf.multi_cell(width - 30, 5.5, name, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            bottom = pdf.get_y()
-            pdf.set_xy(_MARGIN + width - 30, top)
-            pdf.cell(30, 5.5, format_size(size), align="R")
-            pdf.set_xy(_MARGIN, bottom + 1)
-
-    return bytes(pdf.output())
+    submitted = _local(data.submitted_at)
+    direction = _direction(data.lang)
+    html = _template().render(
+        lang=data.lang,
+        direction=direction,
+        start="left" if direction == "ltr" else "right",
+        end="right" if direction == "ltr" else "left",
+        title=f"{texts['title']} {case_number} – {eservice}",
+        municipality=municipality,
+        eservice=eservice,
+        created=data.submitted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        footer=css_string(f"{municipality} · {texts['case_number']} {case_number}"),
+        texts=texts,
+        case_number=case_number,
+        submitted=submitted,
+        applicant=_clean(data.applicant_name, single_line=True),
+        signed_by=[(_clean(name, single_line=True), _local(at)) for name, at in data.signed_by],
+        sections=[
+            (
+                _clean(heading, single_line=True),
+                [(_clean(question, single_line=True), _clean(answer) or "–") for question, answer in answers],
+            )
+            for heading, answers in data.sections
+        ],
+        attachments=[(_clean(name, single_line=True), format_size(size)) for name, size in data.attachments],
+    )
+    return render_html_pdf(html)

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -645,6 +646,8 @@ def render_receipt(
             attachments=[(a.filename, a.size) for a in draft.attachments],
             signed_by=signed_by,
             texts=texts,
+            # The language the texts above were translated into: the citizen's.
+            lang=locale.language if (locale := get_locale()) is not None else "sv",
         )
     )
 

@@ -202,7 +202,9 @@ def seed_granted_case(session: Session) -> bool:
     )
     session.add(case)
     session.flush()
-    pdf = _decision_pdf()
+    from portal.demo.seed import demo_pdf
+
+    pdf = demo_pdf("Beslut om hemtjänst (demo)")
     stored = storage.put(session, pdf, "application/pdf")
     decided = (now - dt.timedelta(days=10)).date()
     document = Document(
@@ -253,13 +255,3 @@ def seed_granted_case(session: Session) -> bool:
         effective_date=decided.isoformat(),
     )
     return True
-
-
-def _decision_pdf() -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text="Beslut om hemtjanst (demo)")
-    return bytes(pdf.output())

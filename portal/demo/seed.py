@@ -190,7 +190,7 @@ def seed_representations() -> bool:
         else:
             from portal.files.storage import storage
 
-            content = _demo_pdf("Förordnande av god man (demo)")
+            content = demo_pdf("Förordnande av god man (demo)")
             stored = storage.put(session, content, "application/pdf")
             rep.document_file_id = stored.id
             rep.document_filename = "forordnande-god-man-demo.pdf"
@@ -201,11 +201,13 @@ def seed_representations() -> bool:
     return created
 
 
-def _demo_pdf(title: str) -> bytes:
-    from fpdf import FPDF
+def demo_pdf(title: str) -> bytes:
+    """A one-page document standing in for a real one, tagged as every PDF the portal makes."""
+    from markupsafe import escape
 
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text=title.replace("ö", "o").replace("å", "a"))
-    return bytes(pdf.output())
+    from portal.pdf import render_html_pdf
+
+    return render_html_pdf(
+        f'<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f"<body><h1>{escape(title)}</h1><p>Ett exempel, för att prova portalen.</p></body></html>"
+    )

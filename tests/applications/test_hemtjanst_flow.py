@@ -133,3 +133,21 @@ def test_the_receipt_email_says_nothing_sensitive(app, client, bankid_simulator,
     assert number in text
     for secret in ("191212121212", "19121212-1212", "Tolvansson", "städa", "070-123"):
         assert secret not in text
+
+
+def test_the_receipt_pdf_is_in_the_citizens_language(app, client, bankid_simulator, tmp_path):
+    import pikepdf
+
+    log_in(client, bankid_simulator)
+    client.get("/sprak/en")
+    draft = start(client, "hemtjanst")
+    fill(client, draft, HEMTJANST_ANSWERS)
+    done = sign(client, bankid_simulator, draft, TOLVAN)
+    receipt = client.get(done.headers["Location"]).text
+    pdf = client.get(re.search(r'href="(/dokument/[^"?]+)"', receipt).group(1))
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(pdf.data)
+    with pikepdf.open(path) as document:
+        assert str(document.Root.Lang) == "en"  # it said "sv" whatever the citizen read
+        assert str(document.docinfo.Title).startswith("Receipt ")
+        assert "/StructTreeRoot" in document.Root
