@@ -37,10 +37,10 @@ bp = Blueprint("staff_representation", __name__, url_prefix="/handlaggare/foretr
 
 PAGE_SIZE = 50
 UPLOAD_ERRORS = {
-    "not_pdf": _l("The decision or förordnande must be a PDF."),
-    "missing": _l("Attach the decision or förordnande as a PDF."),
+    "not_pdf": _l("The decision or letter of appointment must be a PDF."),
+    "missing": _l("Attach the decision or letter of appointment (förordnande) as a PDF."),
     "too_large": _l("The file is too large. Choose a smaller file."),
-    "type": _l("The decision or förordnande must be a PDF."),
+    "type": _l("The decision or letter of appointment must be a PDF."),
     "corrupt": _l("The file could not be read. It may be damaged. Save it again or choose another file."),
     "encrypted": _l("The PDF is protected with a password. Save it without a password and try again."),
     "empty": _l("The file is empty. Choose another file."),
@@ -194,7 +194,7 @@ def new() -> ResponseReturnValue:
                 ]
             elif result == "adult":
                 form.principal_number.errors = [
-                    _("The person is 18 or older. A vårdnadshavare can only be registered for a child.")
+                    _("The person is 18 or older. A guardian can only be registered for a child.")
                 ]
             else:
                 form.document.errors = [str(UPLOAD_ERRORS.get(result, UPLOAD_ERRORS["type"]))]

@@ -293,7 +293,8 @@ ASSISTANS_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "hours",
         {"has_assistance_allowance": None},
         "has_assistance_allowance",
-        "Choose whether you get assistansersättning from Försäkringskassan",
+        "Choose whether you get assistance benefit (assistansersättning) from the Social Insurance Agency "
+        "(Försäkringskassan)",
     ),
 ]
 
