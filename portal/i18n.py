@@ -7,7 +7,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import flask_babel
-from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -41,6 +41,17 @@ def select_locale() -> str:
     # A new visitor: the languages their browser asks for, in its order; "fi-FI" matches "fi".
     asked = request.accept_languages.best_match(config.locales)
     return asked or config.default_locale
+
+
+def locale_to_remember(current: str) -> str:
+    """At login: a language for a person who has none yet (notices and receipts follow it), from what their
+    browser asks for. A choice made in the switch is stored when made while logged in; one made before logging
+    in stays with that browser only, so that another device keeps showing what the person chose there."""
+    if current or not has_request_context() or request.cookies.get(LOCALE_COOKIE):
+        return current
+    config = current_app.config["PORTAL"]
+    asked = request.accept_languages.best_match(config.locales) or ""
+    return "" if asked == config.default_locale else asked
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -16,6 +16,11 @@ def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
         session.add(person)
     if given_name or surname:
         person.given_name, person.surname = given_name, surname
+    from portal.i18n import locale_to_remember
+
+    # A first login from a browser that asks for Finnish (say): notices and receipts follow that language.
+    if remembered := locale_to_remember(person.preferred_locale or ""):
+        person.preferred_locale = remembered
     return person
 
 

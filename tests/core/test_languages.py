@@ -286,3 +286,37 @@ def test_lattlast_appeal_guidance_and_what_happens_next_on_a_decision(app, banki
 
 def test_every_lattlast_text_belongs_to_a_text_in_use():
     assert i18n_check.easy_read_problems(i18n_check.extract()) == []
+
+
+def test_a_finnish_browser_at_first_login_gets_finnish_notices(app, client, bankid_simulator):
+    from portal.accounts.models import Person
+    from portal.outbox.models import OutboxItem
+    from tests.auth.login_helpers import log_in
+    from tests.cases.test_my_cases import submit_hemtjanst
+    from tests.messaging.test_messages import handlaggare_writes, set_contact
+
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fi-FI,fi;q=0.9,sv;q=0.5"  # a new visitor, no choice made
+    log_in(client, bankid_simulator)
+    with app.app_context(), all_municipalities():
+        assert (
+            get_session().scalar(
+                sa.select(Person.preferred_locale).where(Person.personal_number == "191212121212")
+            )
+            == "fi"
+        )
+    set_contact(client, email="tolvan@example.se")
+    handlaggare_writes(
+        app, bankid_simulator, submit_hemtjanst(client, bankid_simulator), "Hej! Vi hörs på tisdag."
+    )
+    with app.app_context(), all_municipalities():
+        notice = (
+            get_session()
+            .scalars(
+                sa.select(OutboxItem)
+                .where(OutboxItem.topic == "notification.email")
+                .order_by(OutboxItem.id.desc())
+            )
+            .first()
+        )
+        assert notice.payload["subject"] == "Asiassasi on uutta"
+        assert notice.payload["body"].startswith("Hei,")

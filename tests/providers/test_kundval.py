@@ -73,13 +73,15 @@ def test_compare_two_or_three_side_by_side(app, bankid_simulator):
     assert page.status_code == 200
     headers = re.findall(r'<th scope="col"><a href="[^"]+">([^<]+)</a></th>', page.text)
     assert headers == [NAMES[KOMMUNAL], NAMES[STJARNAN], NAMES[TRYGGA]]
-    row = re.search(r'<th scope="row">Nöjda med hemtjänsten som helhet</th>(.*?)</tr>', page.text, re.S)
+    row = re.search(
+        r'<th scope="row" lang="sv">Nöjda med hemtjänsten som helhet</th>(.*?)</tr>', page.text, re.S
+    )
     assert row and [v.strip() for v in re.findall(r"<td>([^<]+)<span", row.group(1))] == [
         "88 %",
         "93 %",
         "90 %",
     ]
-    assert "Socialstyrelsens brukarundersökning (demo), 2025" in page.text
+    assert 'lang="sv">Socialstyrelsens brukarundersökning (demo)</span>, 2025' in page.text
 
 
 def test_compare_asks_for_two_or_three_and_keeps_the_ticks(app, bankid_simulator):
@@ -99,7 +101,9 @@ def test_profile_shows_quality_with_source_and_contact(app, bankid_simulator):
     client = citizen(app, bankid_simulator)
     page = client.get(f"/kundval/hemtjanst/utforare/{provider_id(app, VARDAG)}").text
     assert "<h1>Vardagshjälpen ekonomisk förening</h1>" in page
-    assert "Exempelstads uppföljning (demo), 2025" in page
+    assert (
+        'lang="sv">Exempelstads uppföljning (demo)</span>, 2025' in page
+    )  # marked: Swedish on an English page
     assert 'href="tel:0123-99930"' not in page and 'href="tel:012399930"' in page
     assert "Choose Vardagshjälpen ekonomisk förening" in page  # Britt has a granted hemtjänst
 
@@ -113,7 +117,7 @@ def test_choosing_validates_and_keeps_what_was_typed(app, bankid_simulator):
     )
     assert empty.status_code == 400
     assert "Choose a care provider" in empty.text
-    assert "Enter the day the utförare should start" in empty.text
+    assert "Enter the day the care provider should start" in empty.text
     past = client.post(
         f"/arenden/{case.id}/utforare",
         data={
