@@ -99,7 +99,7 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     daughter.get_by_role(
         "link", name=re.compile("^Read the power of attorney and accept or decline it")
     ).click()
-    expect(heading(daughter)).to_have_text(f"A fullmakt from {CITIZEN.name}")
+    expect(heading(daughter)).to_have_text(f"A power of attorney from {CITIZEN.name}")
     expect(daughter.locator("main")).to_contain_text(case.number)
     expect(daughter.locator("main")).to_contain_text("Send and read messages in the cases")
     assert_accessible(daughter)
@@ -145,7 +145,7 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     expect(heading(father)).to_have_text("Revoke the power of attorney?")
     assert_accessible(father)
     father.get_by_role("button", name="Yes, revoke").click()
-    expect(father.get_by_role("status")).to_contain_text("The fullmakt is revoked")
+    expect(father.get_by_role("status")).to_contain_text("The power of attorney is revoked")
     expect(father.locator("main")).to_contain_text("Revoked")
     assert_accessible(father)
 
