@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml | system-deps
 install: $(STAMP) ## create .venv and install the project with its development tools
 
 translations: $(STAMP) ## compile the message catalogues (translations/*.po -> .mo)
-	$(BIN)/pybabel compile --statistics -d translations
+	$(BIN)/pybabel compile --statistics -d translations -D "messages lattlast"
 
 migrate: translations ## create or migrate the database (SQLite in instance/ unless PORTAL_DATABASE_URL)
 	$(BIN)/portal db upgrade

@@ -158,7 +158,7 @@ class ContactForm(StepForm):
 
 OCCUPATIONS = [
     ("employed", _l("Working")),
-    ("unemployed", _l("Unemployed and registered at Arbetsförmedlingen")),
+    ("unemployed", _l("Unemployed and registered at the Public Employment Service (Arbetsförmedlingen)")),
     ("sick", _l("Ill or on sick leave")),
     ("parental_leave", _l("On parental leave")),
     ("studying", _l("Studying")),
@@ -169,9 +169,9 @@ OCCUPATIONS = [
 
 class HouseholdForm(StepForm):
     lives_with_partner = yes_no(
-        _l("Do you live with a spouse or sambo?"),
-        _l("Choose whether you live with a spouse or sambo"),
-        description=_l("If you do, you apply together and your spouse or sambo signs the application too."),
+        _l("Do you live with a spouse or cohabiting partner (sambo)?"),
+        _l("Choose whether you live with a spouse or cohabiting partner (sambo)"),
+        description=_l("If you do, you apply together and your spouse or partner signs the application too."),
     )
     has_children = yes_no(
         _l("Do you have children under 21 who live with you all or part of the time?"),
@@ -182,16 +182,16 @@ class HouseholdForm(StepForm):
 class CoApplicantForm(StepForm):
     personal_number = PersonnummerField(
         _l("Their personal identity number"),
-        [required(_l("Enter your spouse's or sambo's personal identity number"))],
+        [required(_l("Enter your spouse's or partner's personal identity number"))],
         description=_l("12 digits, like 19121212-1212"),
     )
     name = StringField(
         _l("Their full name"),
-        [required(_l("Enter your spouse's or sambo's full name")), at_most(200)],
+        [required(_l("Enter your spouse's or partner's full name")), at_most(200)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     occupation = radios(
-        _l("What does your spouse or sambo do?"), _l("Choose what your spouse or sambo does"), OCCUPATIONS
+        _l("What does your spouse or partner do?"), _l("Choose what your spouse or partner does"), OCCUPATIONS
     )
 
 
@@ -251,10 +251,10 @@ def household_steps() -> tuple[Step, ...]:
         Step("household", _l("Your household"), HouseholdForm),
         Step(
             "co_applicant",
-            _l("Your spouse or sambo"),
+            _l("Your spouse or partner"),
             CoApplicantForm,
             description=_l(
-                "You apply together. After you have signed, your spouse or sambo signs with BankID."
+                "You apply together. After you have signed, your spouse or partner signs with BankID."
             ),
             condition=lives_with_partner,
         ),
@@ -286,7 +286,7 @@ INCOME_TYPES = [
     ("other", _l("Other income")),
 ]
 
-WHOSE = [("applicant", _l("Mine")), ("co_applicant", _l("My spouse's or sambo's"))]
+WHOSE = [("applicant", _l("Mine")), ("co_applicant", _l("My spouse's or partner's"))]
 
 
 class IncomeForm(StepForm):

@@ -13,12 +13,12 @@ from forms.base import Answers, AttachmentSlot, EService, Repeat, Step, StepForm
 from forms.fields import AmountField, DateInputField, PersonnummerField, at_most, ensure, required
 
 RELATIONS = [
-    ("spouse", _l("Spouse, registered partner or sambo")),
+    ("spouse", _l("Spouse, registered partner or cohabiting partner (sambo)")),
     ("child", _l("Child or grandchild")),
     ("parent", _l("Parent")),
     ("sibling", _l("Brother or sister")),
     ("other_relative", _l("Other relative")),
-    ("other", _l("Other, for example a friend, god man or förvaltare")),
+    ("other", _l("Other, for example a friend, trustee (god man) or administrator (förvaltare)")),
 ]
 
 
@@ -123,7 +123,10 @@ class AssetsForm(StepForm):
             "Did the person who has died own a house, land or a site leasehold (fast egendom eller tomträtt)?"
         ),
         _l("Choose whether the person who has died owned a house, land or a site leasehold"),
-        description=_l("If so, a dödsboanmälan is not possible and a bouppteckning is needed."),
+        description=_l(
+            "If so, this notification (dödsboanmälan) is not possible and an estate inventory "
+            "(bouppteckning) is needed."
+        ),
     )
     other_assets = TextAreaField(
         _l("Other assets (optional)"),
@@ -192,11 +195,15 @@ class Dodsboanmalan(EService):
     version = 1
     title = _l("Notify that an estate only covers the funeral (dödsboanmälan)")
     summary = _l(
-        "When someone has died and the money left only covers the funeral, a relative can make a "
-        "dödsboanmälan instead of a bouppteckning."
+        "When someone has died and the money left only covers the funeral, a relative can notify the "
+        "municipality "
+        "(dödsboanmälan) instead of making an estate inventory (bouppteckning)."
     )
     what_you_need = (
-        _l("A death certificate with family tree (dödsfallsintyg med släktutredning) from Skatteverket"),
+        _l(
+            "A death certificate with family tree (dödsfallsintyg med släktutredning) from the Swedish Tax "
+            "Agency (Skatteverket)"
+        ),
         _l("Bank statements (kontoutdrag) showing the balance on the date of death"),
         _l("The funeral director's invoice"),
     )
@@ -213,7 +220,7 @@ class Dodsboanmalan(EService):
                 AttachmentSlot(
                     "death_certificate",
                     _l("Death certificate with family tree (dödsfallsintyg med släktutredning)"),
-                    hint=_l("You order it from Skatteverket."),
+                    hint=_l("You order it from the Swedish Tax Agency (Skatteverket)."),
                     required=True,
                 ),
             ),
@@ -223,7 +230,8 @@ class Dodsboanmalan(EService):
             _l("Parties to the estate (dödsbodelägare)"),
             EstatePartyForm,
             description=_l(
-                "The spouse or sambo, the heirs and any beneficiaries of a will. Add yourself if you are one."
+                "The spouse or cohabiting partner (sambo), the heirs and any beneficiaries of a will. Add "
+                "yourself if you are one."
             ),
             repeat=Repeat(
                 _l("Party to the estate %(number)s"),

@@ -113,7 +113,7 @@ class EkonomisktBistand(EService):
     title = _l("Apply for financial assistance (ekonomiskt bistånd)")
     summary = _l("Apply for financial assistance (försörjningsstöd) when you cannot support yourself.")
     what_you_need = (
-        _l("Your spouse's or sambo's personal identity number, if you live together"),
+        _l("Your spouse's or partner's personal identity number, if you live together"),
         _l("Your incomes and costs for the month"),
         _l("Bank statements (kontoutdrag) for the last three months, as PDF or photos"),
         _l("Your rental contract and rent notice, if you rent"),

@@ -107,10 +107,17 @@ class HoursForm(StepForm):
         render_kw={"inputmode": "numeric"},
     )
     has_assistance_allowance = yes_no(
-        _l("Do you get assistansersättning from Försäkringskassan?"),
-        _l("Choose whether you get assistansersättning from Försäkringskassan"),
+        _l(
+            "Do you get assistance benefit (assistansersättning) from the Social Insurance Agency "
+            "(Försäkringskassan)?"
+        ),
+        _l(
+            "Choose whether you get assistance benefit (assistansersättning) from the Social Insurance "
+            "Agency (Försäkringskassan)"
+        ),
         description=_l(
-            "Försäkringskassan pays assistansersättning when the basic needs take more than 20 hours a week."
+            "The Social Insurance Agency (Försäkringskassan) pays assistance benefit (assistansersättning) "
+            "when the basic needs take more than 20 hours a week."
         ),
     )
 
@@ -151,7 +158,7 @@ class PersonligAssistans(EService):
                 ),
             ),
         ),
-        Step("hours", _l("Hours and assistansersättning"), HoursForm),
+        Step("hours", _l("Hours and assistance benefit (assistansersättning)"), HoursForm),
     )
 
     def email(self, answers: Answers) -> str | None:

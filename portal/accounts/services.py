@@ -18,6 +18,11 @@ def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
     if given_name or surname:
         # The e-ID's name is text from outside too: no direction controls (portal.text).
         person.given_name, person.surname = strip_bidi(given_name), strip_bidi(surname)
+    from portal.i18n import locale_to_remember
+
+    # A first login from a browser that asks for Finnish (say): notices and receipts follow that language.
+    if remembered := locale_to_remember(person.preferred_locale or ""):
+        person.preferred_locale = remembered
     return person
 
 

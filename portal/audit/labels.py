@@ -22,5 +22,5 @@ ACTION_LABELS = {
     "message_attachment_read": _l("Opened an attachment to a message"),
     "audit_log_read": _l("Read the log of the case"),
     "access_denied": _l("Was refused access"),
-    "provider_chosen": _l("Chose an utförare (kundval)"),
+    "provider_chosen": _l("Chose a care provider (kundval)"),
 }

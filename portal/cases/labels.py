@@ -50,5 +50,5 @@ EVENT_LABELS = {
     "received": _l("The municipality received the application"),
     "status_changed": _l("The status changed"),
     "document_added": _l("A document was added"),
-    "provider_chosen": _l("An utförare was chosen"),
+    "provider_chosen": _l("A care provider was chosen"),
 }

@@ -218,7 +218,7 @@ def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
             status=400,
         )
     if audience == "utforare":
-        flash(_("Your message is sent to the utförare."), "success")
+        flash(_("Your message is sent to the care provider."), "success")
         return redirect(url_for(".show", case_id=case.id))
     flash(_("Your message is sent. You will get a notice when the case officer answers."), "success")
     return redirect(url_for(".show", case_id=case.id))

@@ -15,15 +15,17 @@ ORGANISATION_NUMBER = re.compile(r"^\d{6}-?\d{4}$")
 
 
 class ChooseProviderForm(FlaskForm):
-    provider = Radios(_l("Which utförare do you choose?"), [InputRequired(_l("Choose an utförare"))])
+    provider = Radios(_l("Which care provider do you choose?"), [InputRequired(_l("Choose a care provider"))])
     effective_date = DateInputField(
         _l("From which day? (year-month-day)"),
         [
             InputRequired(
-                _l("Enter the day the utförare should start, like %(example)s", example="2026-12-01")
+                _l("Enter the day the care provider should start, like %(example)s", example="2026-12-01")
             )
         ],
-        description=_l("Today or a later day. Until then, the utförare you have now goes on helping you."),
+        description=_l(
+            "Today or a later day. Until then, the care provider you have now goes on helping you."
+        ),
         message=_l("Enter the day as year-month-day, like 2026-12-01"),
     )
 
@@ -45,7 +47,7 @@ class ProviderForm(FlaskForm):
     )
     services = CheckboxesField(_l("Services it provides"), [InputRequired(_l("Choose at least one service"))])
     default_for = CheckboxesField(
-        _l("Ickevalsalternativ for"),
+        _l("Default provider for"),
         [Optional()],
         description=_l("The provider a citizen gets when they do not choose. Only one per service."),
     )
@@ -65,7 +67,7 @@ class ProviderForm(FlaskForm):
         [Optional()],
         description=_l(
             "One per line: what is measured; value; source; year. "
-            "Like: Nöjda med hemtjänsten; 91 %; Socialstyrelsens brukarundersökning; 2025"
+            "Like: Satisfied with home help; 91 %; National Board of Health and Welfare user survey; 2025"
         ),
     )
     phone = StringField(_l("Phone"), [Length(max=40)])
@@ -99,7 +101,12 @@ class ProviderForm(FlaskForm):
     def validate_default_for(self, field: Any) -> None:
         if not set(field.data or []) <= set(self.services.data or []):
             raise ValidationError(
-                str(_l("A provider can be the ickevalsalternativ only for a service it provides"))
+                str(
+                    _l(
+                        "A provider can be the default provider (ickevalsalternativ) only for a service it "
+                        "provides"
+                    )
+                )
             )
 
     def values(self) -> dict[str, object]:
@@ -146,4 +153,4 @@ class ProviderForm(FlaskForm):
 
 
 class ImplementationPlanForm(FlaskForm):
-    document = FileField(_l("The genomförandeplan as a PDF"))
+    document = FileField(_l("The implementation plan as a PDF"))

@@ -146,7 +146,7 @@ def compare(service: str) -> ResponseReturnValue:
     ]
     if not 2 <= len(providers) <= services.COMPARE_MAX:
         return _render_catalogue(
-            service, compare_error=_("Choose two or three utförare to compare."), status=400
+            service, compare_error=_("Choose two or three care providers to compare."), status=400
         )
     return render_template(
         "providers/compare.html",
@@ -403,15 +403,15 @@ def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
         abort(400)
     upload = request.files.get("document")
     if upload is None or not upload.filename:
-        flash(_("Attach the genomförandeplan as a PDF"), "error")
+        flash(_("Attach the implementation plan (genomförandeplan) as a PDF"), "error")
         return redirect(url_for(".case", case_id=case_id))
     error = services.add_implementation_plan(
         get_session(), current, g.staff.id, (upload.filename, upload.read())
     )
     if error:
-        flash(pdf_upload_message(error, _("The genomförandeplan must be a readable PDF.")), "error")
+        flash(pdf_upload_message(error, _("The implementation plan must be a readable PDF.")), "error")
     else:
-        flash(_("The genomförandeplan is published to the person."), "success")
+        flash(_("The implementation plan is published to the person."), "success")
     return redirect(url_for(".case", case_id=case_id))
 
 

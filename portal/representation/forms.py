@@ -17,12 +17,12 @@ RIGHT_CHOICES = [
 SCOPE_CHOICES = [
     ("all", _l("All my matters at the social services")),
     ("cases", _l("Only the cases I choose")),
-    ("eservices", _l("Only some kinds of matters, for example hemtjänst")),
+    ("eservices", _l("Only some kinds of matters, for example home help")),
 ]
 BASIS_CHOICES = [
-    ("god_man", _l("God man")),
-    ("forvaltare", _l("Förvaltare")),
-    ("vardnadshavare", _l("Vårdnadshavare (for a child under 18)")),
+    ("god_man", _l("Trustee (god man)")),
+    ("forvaltare", _l("Administrator (förvaltare)")),
+    ("vardnadshavare", _l("Guardian (vårdnadshavare) of a child under 18")),
 ]
 STAFF_SCOPE_CHOICES = [
     ("all", _l("All the person's matters at the social services")),
@@ -32,17 +32,17 @@ STAFF_SCOPE_CHOICES = [
 
 class FullmaktForm(FlaskForm):
     personal_number = PersonnummerField(
-        _l("Personal identity number of the person you give the fullmakt to"),
+        _l("Personal identity number of the person you give the power of attorney to"),
         description=_l("12 digits, like 19121212-1212"),
     )
-    scope = Radios(_l("What does the fullmakt cover?"), choices=SCOPE_CHOICES)
+    scope = Radios(_l("What does the power of attorney cover?"), choices=SCOPE_CHOICES)
     case_ids = CheckboxesField(_l("Which cases?"), choices=[])
     eservice_ids = CheckboxesField(_l("Which kinds of matters?"), choices=[])
     rights = CheckboxesField(_l("What may the person do?"), choices=RIGHT_CHOICES)
     valid_until = DateInputField(
         _l("Valid until (year-month-day)"),
-        message=_l("Enter the last day of the fullmakt as year-month-day, like 2027-05-31"),
-        description=_l("At most three years. You can revoke the fullmakt at any time before that."),
+        message=_l("Enter the last day of the power of attorney as year-month-day, like 2027-05-31"),
+        description=_l("At most three years. You can revoke the power of attorney at any time before that."),
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
 
@@ -74,10 +74,10 @@ class StaffRepresentationForm(FlaskForm):
     valid_until = DateInputField(
         _l("Valid until (year-month-day)"),
         message=_l("Enter the last day as year-month-day, like 2027-12-01"),
-        description=_l("For a vårdnadshavare leave it empty: it ends the day before the child turns 18."),
+        description=_l("For a guardian leave it empty: it ends the day before the child turns 18."),
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
-    document = FileField(_l("The decision or förordnande as a PDF"))
+    document = FileField(_l("The decision or letter of appointment as a PDF"))
 
 
 def default_until() -> dt.date:
@@ -92,11 +92,15 @@ def check_fullmakt(form: FullmaktForm, own_number: str) -> None:
     pnr = form.personal_number
     if not pnr.errors:
         if not (pnr.data or "").strip():
-            pnr.errors.append(_l("Enter the personal identity number of the person you give the fullmakt to"))
+            pnr.errors.append(
+                _l("Enter the personal identity number of the person you give the power of attorney to")
+            )
         elif pnr.digits12 == own_number:
-            pnr.errors.append(_l("You cannot give a fullmakt to yourself. Enter the number of someone else."))
+            pnr.errors.append(
+                _l("You cannot give a power of attorney to yourself. Enter the number of someone else.")
+            )
     if form.scope.data not in {"all", "cases", "eservices"}:
-        form.scope.errors = [_l("Choose what the fullmakt covers")]
+        form.scope.errors = [_l("Choose what the power of attorney covers")]
     elif form.scope.data == "cases" and not form.case_ids.data:
         form.case_ids.errors = [_l("Choose at least one case")]
     elif form.scope.data == "eservices" and not form.eservice_ids.data:
@@ -110,11 +114,15 @@ def check_fullmakt(form: FullmaktForm, own_number: str) -> None:
     if not until.errors:
         today = swedish_today()
         if until.date is None:
-            until.errors.append(_l("Enter the last day of the fullmakt as year-month-day, like 2027-05-31"))
+            until.errors.append(
+                _l("Enter the last day of the power of attorney as year-month-day, like 2027-05-31")
+            )
         elif until.date <= today:
             until.errors.append(_l("The last day must be after today"))
         elif until.date > today.replace(year=today.year + MAX_YEARS) - dt.timedelta(days=1):
-            until.errors.append(_l("A fullmakt can be valid for at most three years. Choose an earlier day."))
+            until.errors.append(
+                _l("A power of attorney can be valid for at most three years. Choose an earlier day.")
+            )
 
 
 def check_staff(form: StaffRepresentationForm) -> None:

@@ -260,7 +260,9 @@ def sign_text(rep: Representation, titles: dict[str, Any], case_labels: dict[str
         "described below.",
         number=Personnummer(rep.agent_number).formatted,
     )
-    return _bankid_text(_("Fullmakt"), statement, describe(rep, titles, case_labels), rep, principal.name)
+    return _bankid_text(
+        _("Power of attorney (fullmakt)"), statement, describe(rep, titles, case_labels), rep, principal.name
+    )
 
 
 def accept_text(
@@ -268,11 +270,11 @@ def accept_text(
 ) -> str:
     """What the agent signs when they accept."""
     statement = _(
-        "I accept the fullmakt from %(principal)s and may act for them as described below.",
+        "I accept the power of attorney from %(principal)s and may act for them as described below.",
         principal=display_name(rep.principal),
     )
     lines = describe(rep, titles, case_labels, voice="agent")
-    return _bankid_text(_("Accept a fullmakt"), statement, lines, rep, agent.name)
+    return _bankid_text(_("Accept a power of attorney"), statement, lines, rep, agent.name)
 
 
 def describe(
@@ -474,15 +476,17 @@ def decline(rep: Representation, agent: Person) -> bool:
         path="/fullmakter",
         stamp=f"representation-declined:{rep.id}",
         texts=lambda municipality, url: (
-            _("Answer about your fullmakt"),
+            _("Answer about your power of attorney"),
             _(
-                "A fullmakt you gave at %(municipality)s has been declined. Log in to My pages to see "
+                "A power of attorney you gave at %(municipality)s has been declined. Log in to My pages to "
+                "see "
                 "it: %(url)s",
                 municipality=municipality,
                 url=url,
             ),
             _(
-                "%(municipality)s: a fullmakt you gave has been declined. Log in to My pages: %(url)s",
+                "%(municipality)s: a power of attorney you gave has been declined. Log in to My pages: "
+                "%(url)s",
                 municipality=municipality,
                 url=url,
             ),
@@ -521,16 +525,16 @@ def _notify_agent_of_offer(session: Session, rep: Representation) -> None:
         path="/mina-sidor",
         stamp=f"representation-offer:{rep.id}",
         texts=lambda municipality, url: (
-            _("A fullmakt waits for your answer"),
+            _("A power of attorney waits for your answer"),
             _(
-                "Someone has offered you a fullmakt at %(municipality)s. Log in to My pages within "
+                "Someone has offered you a power of attorney at %(municipality)s. Log in to My pages within "
                 "%(days)s days to read it and accept or decline it: %(url)s",
                 municipality=municipality,
                 days=OFFER_DAYS,
                 url=url,
             ),
             _(
-                "%(municipality)s: a fullmakt waits for your answer. Log in to My pages: %(url)s",
+                "%(municipality)s: a power of attorney waits for your answer. Log in to My pages: %(url)s",
                 municipality=municipality,
                 url=url,
             ),

@@ -39,9 +39,9 @@ bp = Blueprint("staff_representation", __name__, url_prefix="/handlaggare/foretr
 PAGE_SIZE = 50
 UPLOAD_ERRORS = {
     **UPLOAD_MESSAGES,
-    "not_pdf": _l("The decision or förordnande must be a PDF."),
-    "missing": _l("Attach the decision or förordnande as a PDF."),
-    "type": _l("The decision or förordnande must be a PDF."),
+    "not_pdf": _l("The decision or letter of appointment must be a PDF."),
+    "missing": _l("Attach the decision or letter of appointment (förordnande) as a PDF."),
+    "type": _l("The decision or letter of appointment must be a PDF."),
 }
 
 
@@ -192,7 +192,7 @@ def new() -> ResponseReturnValue:
                 ]
             elif result == "adult":
                 form.principal_number.errors = [
-                    _("The person is 18 or older. A vårdnadshavare can only be registered for a child.")
+                    _("The person is 18 or older. A guardian can only be registered for a child.")
                 ]
             else:
                 form.document.errors = [str(UPLOAD_ERRORS.get(result, UPLOAD_ERRORS["type"]))]

@@ -49,11 +49,11 @@ from portal.representation.models import Representation
 bp = Blueprint("representation", __name__)
 
 BASIS_LABELS = {
-    "fullmakt": _l("Fullmakt"),
-    "god_man": _l("God man"),
-    "forvaltare": _l("Förvaltare"),
-    "vardnadshavare": _l("Vårdnadshavare"),
-    "dodsbodelagare": _l("Dödsbodelägare"),
+    "fullmakt": _l("Power of attorney (fullmakt)"),
+    "god_man": _l("Trustee (god man)"),
+    "forvaltare": _l("Administrator (förvaltare)"),
+    "vardnadshavare": _l("Guardian (vårdnadshavare)"),
+    "dodsbodelagare": _l("Party to the estate (dödsbodelägare)"),
 }
 RIGHT_LABELS = {
     "read": _l("Read the status and documents"),
@@ -184,7 +184,8 @@ def _fullmakt_form(rep: Representation | None) -> FullmaktForm:
 
 
 TOO_MANY_TRIES = _l(
-    "You have written fullmakter for many different people today. To protect everyone's personal data, "
+    "You have written powers of attorney for many different people today. To protect everyone's personal "
+    "data, "
     "you can give more tomorrow. Contact the social services if you need help now."
 )
 
@@ -304,7 +305,7 @@ def _done_url(rep: Representation, side: str) -> str:
         return url_for(".receipt", rep_id=rep.id)
     flash(
         _(
-            "You have accepted the fullmakt. You can now act for %(name)s.",
+            "You have accepted the power of attorney. You can now act for %(name)s.",
             name=services.display_name(rep.principal),
         ),
         "success",
@@ -376,12 +377,12 @@ def sign_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
     return _wait(
         rep,
         "principal",
-        heading=_("Sign the fullmakt with BankID"),
+        heading=_("Sign the power of attorney with BankID"),
         intro=_(
-            "You are signing a fullmakt for the person with personal identity number %(number)s.",
+            "You are signing a power of attorney for the person with personal identity number %(number)s.",
             number=services.agent_label(rep),
         ),
-        other_way_label=_("Back to the fullmakt"),
+        other_way_label=_("Back to the power of attorney"),
     )
 
 
@@ -406,7 +407,7 @@ def sign_cancel(rep_id: uuid.UUID) -> ResponseReturnValue:
     return _cancel(
         _own_or_404(rep_id, unsigned=True),
         "principal",
-        _("The signing was cancelled. The fullmakt is not valid until you sign it."),
+        _("The signing was cancelled. The power of attorney is not valid until you sign it."),
     )
 
 
@@ -466,9 +467,11 @@ def accept_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
     return _wait(
         rep,
         "agent",
-        heading=_("Accept the fullmakt with BankID"),
-        intro=_("You are accepting a fullmakt from %(name)s.", name=services.display_name(rep.principal)),
-        other_way_label=_("Back to the fullmakt"),
+        heading=_("Accept the power of attorney with BankID"),
+        intro=_(
+            "You are accepting a power of attorney from %(name)s.", name=services.display_name(rep.principal)
+        ),
+        other_way_label=_("Back to the power of attorney"),
     )
 
 
@@ -490,7 +493,7 @@ def accept_cancel(rep_id: uuid.UUID) -> ResponseReturnValue:
     return _cancel(
         _offer_or_404(rep_id),
         "agent",
-        _("The signing was cancelled. You have not answered the fullmakt yet."),
+        _("The signing was cancelled. You have not answered the power of attorney yet."),
     )
 
 
@@ -503,7 +506,7 @@ def decline(rep_id: uuid.UUID) -> ResponseReturnValue:
     if services.decline(rep, g.person):
         flash(
             _(
-                "You have declined the fullmakt. %(name)s is told that you said no.",
+                "You have declined the power of attorney. %(name)s is told that you said no.",
                 name=services.display_name(rep.principal),
             ),
             "info",
@@ -532,7 +535,7 @@ def revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
     services.revoke(rep, by_type="person", by_id=g.person.id)
     flash(
         _(
-            "The fullmakt is revoked. %(name)s can no longer act for you.",
+            "The power of attorney is revoked. %(name)s can no longer act for you.",
             name=services.agent_label(rep),
         ),
         "success",

@@ -59,7 +59,7 @@ class AnswerSupplementForm(FlaskForm):
 
 ROLE_LABELS = {
     "handlaggare": _l("Case officer"),
-    "utforare": _l("Utförare"),
+    "utforare": _l("Care provider"),
     "administrator": _l("Administrator"),
     "foretradarregister": _l("Register of representatives"),
 }
@@ -93,9 +93,9 @@ class StaffAccountForm(FlaskForm):
     # No Optional(): it would stop the checks below that need a unit or a provider for some roles.
     unit = SelectField(_l("Unit"), coerce=str)
     provider = SelectField(
-        _l("Utförare (for the role utförare)"),
+        _l("Care provider (for the care provider role)"),
         coerce=str,
-        description=_l("Utförare staff see the cases where the citizen has chosen this utförare."),
+        description=_l("Care provider staff see the cases where the citizen has chosen this care provider."),
     )
 
     def validate_roles(self, field: Any) -> None:
@@ -108,7 +108,7 @@ class StaffAccountForm(FlaskForm):
 
     def validate_provider(self, field: Any) -> None:
         if "utforare" in (self.roles.data or []) and not field.data:
-            raise ValidationError(str(_l("Choose the utförare this person works for")))
+            raise ValidationError(str(_l("Choose the care provider this person works for")))
 
     def values(self) -> dict[str, object]:
         roles = [role for role in ROLE_LABELS if role in (self.roles.data or [])]

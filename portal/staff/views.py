@@ -114,7 +114,7 @@ STAFF_NAVIGATION = (
     ("utforare.cases", _l("Your clients")),
     ("staff_representation.index", _l("Representatives")),
     ("staff.deliveries", _l("Failed deliveries")),
-    ("provider_admin.providers", _l("Utförare catalogue")),
+    ("provider_admin.providers", _l("Care provider catalogue")),
     ("staff.accounts", _l("Staff accounts")),
 )
 

@@ -67,3 +67,22 @@ def test_norrby_under_its_path_prefix(page: Page, portal_url: str, bankid_simula
     expect(body).not_to_contain_text("Exempelstad")
     assert "Exempelstad" not in page.content(), "nothing of Exempelstad, not even in the markup"
     assert_accessible(page)
+
+
+def test_finnish_and_lattlast_from_the_switch(page: Page, portal_url: str) -> None:
+    html = page.locator("html")
+    page.goto("/")
+    page.get_by_role("link", name="Suomi").click()
+    expect(html).to_have_attribute("lang", "fi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Omat sivut sosiaalipalveluissa")
+    expect(page.get_by_role("link", name="Kirjaudu")).to_be_visible()
+    expect(page.get_by_role("link", name="العربية")).to_have_attribute("dir", "rtl")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Lättläst").click()
+    expect(html).to_have_attribute("lang", "sv")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina sidor hos socialtjänsten")
+    expect(page.locator("main")).to_contain_text("Här kan du söka hjälp från kommunen.")
+    assert_accessible(page)
+    page.get_by_role("link", name="Svenska").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina sidor för socialtjänsten")

@@ -51,40 +51,42 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     # He gives her a fullmakt for that one case: read, and send messages.
     father = english_context(new_context, portal_url).new_page()
     log_in(father, bankid_simulator, CITIZEN)
-    father.get_by_role("link", name="Fullmakter: who may act for me").click()
-    expect(heading(father)).to_have_text("Fullmakter")
+    father.get_by_role("link", name="Powers of attorney (fullmakter): who may act for me").click()
+    expect(heading(father)).to_have_text("Powers of attorney")
     assert_accessible(father)
-    father.get_by_role("link", name="Give a fullmakt").click()
-    expect(heading(father)).to_have_text("Give a fullmakt")
+    father.get_by_role("link", name="Give a power of attorney").click()
+    expect(heading(father)).to_have_text("Give a power of attorney")
     assert_accessible(father)
     # Mistakes first: his own number, and no case chosen.
-    father.get_by_label("Personal identity number of the person you give the fullmakt to").fill(
+    father.get_by_label("Personal identity number of the person you give the power of attorney to").fill(
         "19121212-1212"
     )
     father.get_by_role("radio", name="Only the cases I choose").check()
     father.get_by_role("button", name="Continue").click()
-    expect(father.locator(".error-summary")).to_contain_text("You cannot give a fullmakt to yourself")
+    expect(father.locator(".error-summary")).to_contain_text(
+        "You cannot give a power of attorney to yourself"
+    )
     expect(father.locator(".error-summary")).to_contain_text("Choose at least one case")
     assert_accessible(father)
-    number = father.get_by_label("Personal identity number of the person you give the fullmakt to")
+    number = father.get_by_label("Personal identity number of the person you give the power of attorney to")
     expect(number).to_have_value("19121212-1212")
     number.fill("19850720-2011")
     father.get_by_role("checkbox", name=re.compile(re.escape(case.number))).check()
     father.get_by_role("checkbox", name="Send and read messages in my cases").check()
     expect(father.get_by_role("checkbox", name="Read the status and documents of my cases")).to_be_checked()
     father.get_by_role("button", name="Continue").click()
-    expect(heading(father)).to_have_text("Check the fullmakt")
+    expect(heading(father)).to_have_text("Check the power of attorney")
     expect(father.locator("main")).to_contain_text("19850720-2011")
     expect(father.locator("main")).to_contain_text(case.number)
     assert_accessible(father)
     father.get_by_role("button", name="Sign with Mobile BankID on another device").click()
-    expect(heading(father)).to_have_text("Sign the fullmakt with BankID")
+    expect(heading(father)).to_have_text("Sign the power of attorney with BankID")
     expect(father.locator("#bankid-qr")).to_be_visible()
     assert_accessible(father)
     order_ref = pending_order_ref(bankid_simulator)
     assert bankid_simulator.order(order_ref)["type"] == "sign"
     bankid_simulator.approve(order_ref, CITIZEN.personal_number, name=CITIZEN.name)
-    expect(heading(father)).to_have_text("The fullmakt is signed", timeout=20_000)
+    expect(heading(father)).to_have_text("The power of attorney is signed", timeout=20_000)
     expect(father.locator("main")).to_contain_text("waits for the person with personal identity number")
     expect(father.locator("main")).to_contain_text("19850720-2011")
     expect(father.locator("main")).not_to_contain_text(ANNA.name)
@@ -93,20 +95,22 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     # She logs in, finds the fullmakt waiting for her answer and accepts it with her own BankID.
     daughter = english_context(new_context, portal_url).new_page()
     log_in(daughter, bankid_simulator, ANNA)
-    expect(daughter.locator("main")).to_contain_text(f"{CITIZEN.name} has given you a fullmakt")
-    daughter.get_by_role("link", name=re.compile("^Read the fullmakt and accept or decline it")).click()
-    expect(heading(daughter)).to_have_text(f"A fullmakt from {CITIZEN.name}")
+    expect(daughter.locator("main")).to_contain_text(f"{CITIZEN.name} has given you a power of attorney")
+    daughter.get_by_role(
+        "link", name=re.compile("^Read the power of attorney and accept or decline it")
+    ).click()
+    expect(heading(daughter)).to_have_text(f"A power of attorney from {CITIZEN.name}")
     expect(daughter.locator("main")).to_contain_text(case.number)
     expect(daughter.locator("main")).to_contain_text("Send and read messages in the cases")
     assert_accessible(daughter)
     daughter.get_by_role("button", name="Accept with Mobile BankID on another device").click()
-    expect(heading(daughter)).to_have_text("Accept the fullmakt with BankID")
+    expect(heading(daughter)).to_have_text("Accept the power of attorney with BankID")
     assert_accessible(daughter)
     order_ref = pending_order_ref(bankid_simulator)
     assert bankid_simulator.order(order_ref)["type"] == "sign"
     bankid_simulator.approve(order_ref, ANNA.personal_number, name=ANNA.name)
     expect(heading(daughter)).to_have_text("People I represent", timeout=20_000)
-    expect(daughter.get_by_role("status")).to_contain_text("You have accepted the fullmakt")
+    expect(daughter.get_by_role("status")).to_contain_text("You have accepted the power of attorney")
     assert_accessible(daughter)
 
     # She picks him, reads the case and writes.
@@ -127,7 +131,7 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     assert_accessible(daughter)
 
     # He sees what she did, in words, and revokes.
-    father.get_by_role("link", name="Go to Fullmakter").click()
+    father.get_by_role("link", name="Go to Powers of attorney").click()
     expect(father.locator("main")).to_contain_text(ANNA.name)
     assert_accessible(father)
     father.get_by_role("link", name="See everything others have done for you").click()
@@ -136,12 +140,12 @@ def test_a_daughter_follows_her_fathers_hemtjanst_case_on_a_fullmakt_until_he_re
     expect(log.get_by_role("row").filter(has_text="Sent a message")).to_contain_text(ANNA.name)
     expect(log.get_by_role("row").filter(has_text="Read the case").first).to_contain_text(ANNA.name)
     assert_accessible(father)
-    father.get_by_role("link", name="Back to Fullmakter").click()
-    father.get_by_role("link", name=f"Revoke the fullmakt for {ANNA.name}").click()
-    expect(heading(father)).to_have_text("Revoke the fullmakt?")
+    father.get_by_role("link", name="Back to Powers of attorney").click()
+    father.get_by_role("link", name=f"Revoke the power of attorney for {ANNA.name}").click()
+    expect(heading(father)).to_have_text("Revoke the power of attorney?")
     assert_accessible(father)
     father.get_by_role("button", name="Yes, revoke").click()
-    expect(father.get_by_role("status")).to_contain_text("The fullmakt is revoked")
+    expect(father.get_by_role("status")).to_contain_text("The power of attorney is revoked")
     expect(father.locator("main")).to_contain_text("Revoked")
     assert_accessible(father)
 
@@ -186,7 +190,7 @@ def _fill_registration(page: Page, tmp_path: Any, principal: str, agent: str, na
     until = dt.date.today() + dt.timedelta(days=365)
     page.get_by_label("Valid until (year-month-day)").fill(until.isoformat())
     pdf = make_pdf(tmp_path, "beslut.pdf")
-    page.get_by_label("The decision or förordnande as a PDF").set_input_files(pdf)
+    page.get_by_label("The decision or letter of appointment as a PDF").set_input_files(pdf)
     page.get_by_role("button", name="Register", exact=True).click()
 
 
@@ -196,7 +200,7 @@ def test_staff_cannot_register_themselves_and_a_registration_applies_after_a_sec
     """Helena tries to register herself as förvaltare for Tolvan and is refused; Ada registers Erik as god
     man for Greta, and it applies only after Helena (who keeps the register) approves it."""
     helena = _staff_page(new_context, portal_url, bankid_simulator, HELENA)
-    expect(helena.locator("main table").last).to_contain_text("God man")  # the demo: Anna for Greta
+    expect(helena.locator("main table").last).to_contain_text("Trustee (god man)")  # the demo: Anna for Greta
     assert_accessible(helena)
     helena.get_by_role("link", name="Register a representative").click()
     expect(heading(helena)).to_have_text("Register a representative")
@@ -205,14 +209,16 @@ def test_staff_cannot_register_themselves_and_a_registration_applies_after_a_sec
     summary = helena.locator(".error-summary")
     expect(summary).to_contain_text("Enter the personal identity number of the person")
     assert_accessible(helena)
-    _fill_registration(helena, tmp_path, "19121212-1212", "19750430-3020", "Helena Handläggare", "Förvaltare")
+    _fill_registration(
+        helena, tmp_path, "19121212-1212", "19750430-3020", "Helena Handläggare", "Administrator (förvaltare)"
+    )
     expect(helena.locator(".error-summary")).to_contain_text("has a staff account in the municipality")
     assert_accessible(helena)
 
     ada = _staff_page(new_context, portal_url, bankid_simulator, ADA_STAFF)
     expect(ada.locator("main")).not_to_contain_text("Greta Hundra")  # not her unit's, not her role's
     ada.get_by_role("link", name="Register a representative").click()
-    _fill_registration(ada, tmp_path, "19200101-0178", "19700615-1596", "Erik Lindqvist", "God man")
+    _fill_registration(ada, tmp_path, "19200101-0178", "19700615-1596", "Erik Lindqvist", "Trustee (god man)")
     expect(heading(ada)).to_have_text("Representatives")
     expect(ada.get_by_role("status")).to_contain_text("It applies when another staff member has approved it")
     waiting = ada.locator("main tbody tr").filter(has_text="Erik Lindqvist")

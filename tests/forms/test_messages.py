@@ -52,27 +52,27 @@ BISTAND_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "household",
         {"lives_with_partner": None},
         "lives_with_partner",
-        "Choose whether you live with a spouse or sambo",
+        "Choose whether you live with a spouse or cohabiting partner (sambo)",
     ),
     (
         "household",
         {"lives_with_partner": "maybe"},
         "lives_with_partner",
-        "Choose whether you live with a spouse or sambo",
+        "Choose whether you live with a spouse or cohabiting partner (sambo)",
     ),
     ("household", {"has_children": None}, "has_children", "Choose whether children live with you"),
     (
         "co_applicant",
         {"personal_number": ""},
         "personal_number",
-        "Enter your spouse's or sambo's personal identity number",
+        "Enter your spouse's or partner's personal identity number",
     ),
     ("co_applicant", {"personal_number": "12345"}, "personal_number", FORMAT),
     ("co_applicant", {"personal_number": "19851304-1234"}, "personal_number", DATE),
     ("co_applicant", {"personal_number": "19850304-1232"}, "personal_number", CHECKSUM),
-    ("co_applicant", {"name": ""}, "name", "Enter your spouse's or sambo's full name"),
+    ("co_applicant", {"name": ""}, "name", "Enter your spouse's or partner's full name"),
     ("co_applicant", {"name": "a" * 201}, "name", "Write at most 200 characters"),
-    ("co_applicant", {"occupation": None}, "occupation", "Choose what your spouse or sambo does"),
+    ("co_applicant", {"occupation": None}, "occupation", "Choose what your spouse or partner does"),
     ("children", {"name": ""}, "items-0-name", "Enter the child's name"),
     (
         "children",
@@ -293,7 +293,8 @@ ASSISTANS_CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "hours",
         {"has_assistance_allowance": None},
         "has_assistance_allowance",
-        "Choose whether you get assistansersättning from Försäkringskassan",
+        "Choose whether you get assistance benefit (assistansersättning) from the Social Insurance Agency "
+        "(Försäkringskassan)",
     ),
 ]
 

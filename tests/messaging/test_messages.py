@@ -181,6 +181,16 @@ def test_contact_details_are_validated_and_keep_what_was_typed(client, bankid_si
     assert 'id="error-summary"' in response.text
 
 
+def handlaggare_writes(app, bankid_simulator, number, body):  # type: ignore[no-untyped-def]
+    """Omar, who works in Swedish, writes to the applicant of case `number`."""
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, OMAR)
+    page = staff.get(staff_case_path(app, number))
+    staff.post(
+        staff_case_path(app, number) + "/meddelanden", data={"csrf_token": csrf_from(page.text), "body": body}
+    )
+
+
 def test_a_notice_is_in_the_citizens_language_not_the_senders(app, client, bankid_simulator):  # type: ignore[no-untyped-def]
     from portal.accounts.models import Person
     from portal.outbox.models import OutboxItem
@@ -189,13 +199,7 @@ def test_a_notice_is_in_the_citizens_language_not_the_senders(app, client, banki
     set_contact(client, email="tolvan@example.se")
     client.get("/sprak/en?next=/mina-sidor")  # Tolvan reads the portal in English
     number = submit_hemtjanst(client, bankid_simulator)
-    staff = app.test_client()  # the handläggare works in Swedish
-    staff_log_in(staff, bankid_simulator, OMAR)
-    page = staff.get(staff_case_path(app, number))
-    staff.post(
-        staff_case_path(app, number) + "/meddelanden",
-        data={"csrf_token": csrf_from(page.text), "body": "Hej! Vi hörs på tisdag."},
-    )
+    handlaggare_writes(app, bankid_simulator, number, "Hej! Vi hörs på tisdag.")
     with app.app_context(), all_municipalities():
         session = get_session()
         assert (

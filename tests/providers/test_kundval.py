@@ -48,7 +48,7 @@ def test_catalogue_lists_the_providers_with_the_ickevalsalternativ_first_and_exp
     assert titles[0] == NAMES[KOMMUNAL]
     assert "If you do not want to choose" in page
     assert f"If you do not choose, {NAMES[KOMMUNAL]} helps you" in page
-    assert "Showing 4 of 4 utförare." in page
+    assert "Showing 4 of 4 care providers." in page
 
 
 def test_catalogue_filters_by_area_and_language_with_a_get_form(app, bankid_simulator):
@@ -63,7 +63,7 @@ def test_catalogue_filters_by_area_and_language_with_a_get_form(app, bankid_simu
     assert sorted(card_titles(both)) == sorted([NAMES[KOMMUNAL], NAMES[TRYGGA]])
     none = client.get("/kundval/hemtjanst?omrade=Östra&sprak=Persiska").text
     assert card_titles(none) == []
-    assert "No utförare matches" in none
+    assert "No care provider matches" in none
 
 
 def test_compare_two_or_three_side_by_side(app, bankid_simulator):
@@ -73,13 +73,15 @@ def test_compare_two_or_three_side_by_side(app, bankid_simulator):
     assert page.status_code == 200
     headers = re.findall(r'<th scope="col"><a href="[^"]+"><bdi>([^<]+)</bdi></a></th>', page.text)
     assert headers == [NAMES[KOMMUNAL], NAMES[STJARNAN], NAMES[TRYGGA]]
-    row = re.search(r'<th scope="row">Nöjda med hemtjänsten som helhet</th>(.*?)</tr>', page.text, re.S)
+    row = re.search(
+        r'<th scope="row" lang="sv">Nöjda med hemtjänsten som helhet</th>(.*?)</tr>', page.text, re.S
+    )
     assert row and [v.strip() for v in re.findall(r"<td>([^<]+)<span", row.group(1))] == [
         "88 %",
         "93 %",
         "90 %",
     ]
-    assert "Socialstyrelsens brukarundersökning (demo), 2025" in page.text
+    assert 'lang="sv">Socialstyrelsens brukarundersökning (demo)</span>, 2025' in page.text
 
 
 def test_compare_asks_for_two_or_three_and_keeps_the_ticks(app, bankid_simulator):
@@ -87,7 +89,7 @@ def test_compare_asks_for_two_or_three_and_keeps_the_ticks(app, bankid_simulator
     one = provider_id(app, STJARNAN)
     page = client.get("/kundval/hemtjanst/jamfor", query_string={"utforare": [one]})
     assert page.status_code == 400
-    assert "Choose two or three utförare to compare." in page.text
+    assert "Choose two or three care providers to compare." in page.text
     assert 'class="error-summary"' in page.text
     assert re.search(rf'value="{one}" checked', page.text)
     every = [provider_id(app, n) for n in NAMES]
@@ -99,7 +101,9 @@ def test_profile_shows_quality_with_source_and_contact(app, bankid_simulator):
     client = citizen(app, bankid_simulator)
     page = client.get(f"/kundval/hemtjanst/utforare/{provider_id(app, VARDAG)}").text
     assert "<h1><bdi>Vardagshjälpen ekonomisk förening</bdi></h1>" in page
-    assert "Exempelstads uppföljning (demo), 2025" in page
+    assert (
+        'lang="sv">Exempelstads uppföljning (demo)</span>, 2025' in page
+    )  # marked: Swedish on an English page
     assert 'href="tel:0123-99930"' not in page and 'href="tel:012399930"' in page
     assert "Choose <bdi>Vardagshjälpen ekonomisk förening</bdi>" in page  # Britt has a granted hemtjänst
 
@@ -112,8 +116,8 @@ def test_choosing_validates_and_keeps_what_was_typed(app, bankid_simulator):
         f"/arenden/{case.id}/utforare", data={"csrf_token": csrf_from(form.text), "effective_date": ""}
     )
     assert empty.status_code == 400
-    assert "Choose an utförare" in empty.text
-    assert "Enter the day the utförare should start" in empty.text
+    assert "Choose a care provider" in empty.text
+    assert "Enter the day the care provider should start" in empty.text
     past = client.post(
         f"/arenden/{case.id}/utforare",
         data={
@@ -192,8 +196,8 @@ def test_a_choice_reaches_the_case_system_through_the_outbox_with_timeline_and_a
         assert item.status == "delivered"
     page = client.get(f"/arenden/{case.id}").text
     assert "Omsorg Stjärnan AB helps you since" in page
-    assert "You chose Omsorg Stjärnan AB as utförare from" in page
-    assert "Messages with the utförare Omsorg Stjärnan AB" in page
+    assert "You chose Omsorg Stjärnan AB as care provider from" in page
+    assert "Messages with the care provider Omsorg Stjärnan AB" in page
 
 
 def test_a_later_choice_waits_for_its_day_and_replaces_an_earlier_waiting_one(app, bankid_simulator):

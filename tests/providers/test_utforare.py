@@ -117,7 +117,7 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
     case = britt_case(app)
     britt = citizen(app, bankid_simulator)
     page = britt.get(f"/arenden/{case.id}").text
-    assert "Messages with the utförare Exempelstads kommunala hemtjänst" in page
+    assert "Messages with the care provider Exempelstads kommunala hemtjänst" in page
     sent = britt.post(
         f"/arenden/{case.id}/meddelanden/utforare",
         data={"csrf_token": csrf_from(page), "body": "Kan ni komma en halvtimme senare på fredag?"},
@@ -135,12 +135,12 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
     assert answered.status_code == 302
     page = britt.get(f"/arenden/{case.id}").text
     assert "Det går bra, vi kommer klockan elva." in page
-    assert "Read by the utförare" in page
+    assert "Read by the care provider" in page
 
     # The handläggare sees that the thread exists, not what it says.
     omar = staff(app, bankid_simulator, OMAR)
     omar_page = omar.get(f"/handlaggare/arenden/{case.id}").text
-    assert "thread between the applicant and the utförare with 2 messages" in omar_page
+    assert "thread between the applicant and the care provider with 2 messages" in omar_page
     assert "halvtimme" not in omar_page
 
     # Britt changes to Omsorg Stjärnan from today: Samir gets the thread, Ulla loses it at once.
@@ -162,7 +162,7 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
         data={"csrf_token": csrf_from(samir_page), "body": "Hej Britt, vi på Stjärnan hälsar välkommen."},
     )
     page = britt.get(f"/arenden/{case.id}").text
-    assert "Messages with the utförare Omsorg Stjärnan AB" in page
+    assert "Messages with the care provider Omsorg Stjärnan AB" in page
     # Each message keeps the name of the provider that wrote it.
     assert re.search(r"<strong><bdi>Exempelstads kommunala hemtjänst</bdi></strong>,", page)
     assert re.search(r"<strong><bdi>Omsorg Stjärnan AB</bdi></strong>,", page)
@@ -203,12 +203,13 @@ def test_utforare_publish_a_genomforandeplan_as_a_pdf_that_the_citizen_reads(app
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "The genomförandeplan is published" in done.text
+    assert "The implementation plan is published" in done.text
     with app.app_context(), all_municipalities():
         plan = get_session().scalar(sa.select(Document).where(Document.kind == "genomforandeplan"))
     assert ulla.get(f"/handlaggare/utforare/dokument/{plan.id}").status_code == 200
     britt = citizen(app, bankid_simulator)
-    assert plan.title in britt.get(f"/arenden/{case.id}").text
+    # Named in the page's language (English here), not by its stored Swedish title.
+    assert "Implementation plan of " in britt.get(f"/arenden/{case.id}").text
     # Without the CSRF token nothing is published.
     assert ulla.post(f"/handlaggare/utforare/arenden/{case.id}/genomforandeplan").status_code == 400
 
@@ -311,7 +312,7 @@ def test_the_citizen_sees_that_the_utforare_read_the_case(app, bankid_simulator)
     assert ulla.get(f"/handlaggare/utforare/arenden/{case.id}").status_code == 200
     britt = citizen(app, bankid_simulator)
     page = britt.get("/mina-sidor/vem-har-last").text
-    assert re.search(r"<td>Utförare</td>", page)
+    assert re.search(r"<td>Care provider</td>", page)
 
 
 def test_a_new_utforare_does_not_read_what_was_written_to_the_previous_one(app, bankid_simulator):  # type: ignore[no-untyped-def]

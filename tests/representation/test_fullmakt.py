@@ -88,7 +88,7 @@ def test_a_signed_and_accepted_fullmakt_is_stored_with_its_evidence_and_notifies
     log_in(tolvan, bankid_simulator, TOLVAN)
     english(tolvan)
     assert (
-        "You have accepted the fullmakt. You can now act for Anna Andersson"
+        "You have accepted the power of attorney. You can now act for Anna Andersson"
         in _accept(tolvan, bankid_simulator, rep_id, TOLVAN).text
     )
     with app.app_context(), all_municipalities():

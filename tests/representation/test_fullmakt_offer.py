@@ -170,7 +170,7 @@ def test_the_principal_sees_the_agents_name_only_after_the_agent_accepts(app, cl
     english(tolvan)
     assert "Act for Anna Andersson" not in tolvan.get("/foretradda").text, "not before he accepts"
     home = tolvan.get("/mina-sidor").text
-    assert "Anna Andersson has given you a fullmakt" in home
+    assert "Anna Andersson has given you a power of attorney" in home
     offer = tolvan.get(f"/fullmakter/erbjudanden/{rep_id}")
     assert offer.status_code == 200
     for text in ("Anna Andersson", "All their matters", "Send and read messages", "Accept", "Decline"):
@@ -224,7 +224,7 @@ def test_the_agent_declines_and_the_principal_is_told_without_a_name(app, client
     assert tolvan.post(url, data={}).status_code == 400  # CSRF
     declined = tolvan.post(url, data={"csrf_token": csrf_from(offer.text)})
     assert declined.status_code == 302
-    assert "You have declined the fullmakt" in tolvan.get("/mina-sidor").text
+    assert "You have declined the power of attorney" in tolvan.get("/mina-sidor").text
     assert tolvan.get(f"/fullmakter/erbjudanden/{rep_id}").status_code == 404
     assert tolvan.post(url, data={"csrf_token": csrf_from(offer.text)}).status_code == 404
     listing = client.get("/fullmakter").text
@@ -264,7 +264,7 @@ def test_fullmakter_to_many_different_numbers_a_day_are_refused(app, client, ban
     refused = _draft(client, third)
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
-    assert "You have written fullmakter for many different people today" in refused.text
+    assert "You have written powers of attorney for many different people today" in refused.text
     assert 'href="#personal_number"' in refused.text
     assert 'value="19121212-1212"' in refused.text, "what was typed is kept"
     with app.app_context(), all_municipalities():

@@ -64,7 +64,7 @@ def test_a_handlaggare_registers_a_god_man_who_can_then_act(app, client, bankid_
     assert rep.document_sha256 and rep.document_filename
     assert last_day(rep).isoformat() == until
     listing = client.get("/handlaggare/foretradare/").text
-    assert "Tolvan Tolvansson" in listing and "God man" in listing
+    assert "Tolvan Tolvansson" in listing and "Trustee (god man)" in listing
     document = client.get(f"/handlaggare/foretradare/{rep.id}/dokument")
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
     with app.app_context(), all_municipalities():

@@ -89,7 +89,7 @@ def test_the_list_shows_roles_units_providers_and_how_each_logs_in(app, client, 
         for match in re.finditer(r"<tr>\s*<td>(.*?)</td>.*?</tr>", page.text, re.S)
     }
     samir = next(row for name, row in rows.items() if name.startswith("Samir Stjärna"))
-    assert "Utförare" in samir and "Omsorg Stjärnan AB" in samir and "BankID" in samir and "Yes" in samir
+    assert "Care provider" in samir and "Omsorg Stjärnan AB" in samir and "BankID" in samir and "Yes" in samir
     omar_row = next(row for name, row in rows.items() if name.startswith("Omar Omsorg"))
     assert "Case officer" in omar_row and "Äldreomsorg" in omar_row
     assert re.search(r"BankID, The municipality(&#39;|')s login", omar_row), omar_row
@@ -182,7 +182,7 @@ def test_invalid_input_is_shown_in_an_error_summary_and_kept(app, client, bankid
     response = ada.post("/handlaggare/personal/ny", data=both)
     assert response.status_code == 400
     messages = errors_of(response.text)
-    assert "Choose the utförare this person works for" in messages
+    assert "Choose the care provider this person works for" in messages
     assert "Choose the unit whose cases the case officer handles" in messages
     assert re.search(r'value="utforare"[^>]* checked', response.text)
 
@@ -244,7 +244,7 @@ def test_an_administrator_cannot_change_her_own_roles_unit_or_provider(app, clie
     assert form.status_code == 200
     assert 'name="roles"' not in form.text and 'name="unit"' not in form.text
     assert 'name="provider"' not in form.text
-    assert "You cannot change your own roles, unit or utförare" in form.text
+    assert "You cannot change your own roles, unit or care provider" in form.text
     with app.app_context(), all_municipalities():
         unit_before = get_session().get(StaffUser, own).unit_id
     token = csrf_from(form.text)
