@@ -78,7 +78,7 @@ class Config:
     # Seed the demo municipalities and identities on `portal seed-demo`; refused in production.
     demo: bool = True
     default_locale: str = "sv"
-    locales: tuple[str, ...] = ("sv", "en")
+    locales: tuple[str, ...] = ("sv", "en", "ar")
     # Session: idle limit and absolute limit, in seconds.
     session_idle_seconds: int = 20 * 60
     session_absolute_seconds: int = 8 * 60 * 60

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from portal.config import PROJECT_ROOT
 
-REQUIRED_COMPLETE = ("sv",)
+REQUIRED_COMPLETE = ("sv", "ar")
 
 
 def extract() -> set[str]:
