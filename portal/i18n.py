@@ -6,11 +6,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from portal.access import public
 
 LOCALE_COOKIE = "portal_locale"
-LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+# Languages written right to left: the page gets dir="rtl" and the layout mirrors (logical CSS properties).
+RTL_LOCALES = frozenset({"ar"})
 
 bp = Blueprint("i18n", __name__)
 
@@ -61,8 +64,18 @@ def switch(locale: str) -> ResponseReturnValue:
     return response
 
 
+def left_to_right(value: object) -> Markup:
+    """Case numbers, personnummer, phone numbers and amounts as one left-to-right unit.
+
+    In an Arabic (right-to-left) sentence the bidi algorithm would otherwise reorder the groups of
+    "070-123 45 67" or "12 500 kr"; <bdi> also keeps the number from reordering the text around it.
+    """
+    return Markup('<bdi dir="ltr">%s</bdi>') % value
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(left_to_right, "ltr")
 
     @app.context_processor
     def _language_links() -> dict[str, object]:
@@ -72,4 +85,8 @@ def init_app(app: Flask) -> None:
         others = [
             (code, LANGUAGE_NAMES.get(code, code)) for code in app.config["PORTAL"].locales if code != current
         ]
-        return {"current_locale": current, "other_languages": others}
+        return {
+            "current_locale": current,
+            "text_direction": "rtl" if current in RTL_LOCALES else "ltr",
+            "other_languages": others,
+        }

@@ -113,6 +113,7 @@ class PageChecker(HTMLParser):
         self.ids: list[str] = []
         self.h1 = 0
         self.html_lang: str | None = None
+        self.html_dir: str | None = None
         self.title = ""
         self.in_title = False
         self.inline_scripts = 0
@@ -124,6 +125,7 @@ class PageChecker(HTMLParser):
         attributes = dict(attrs)
         if tag == "html":
             self.html_lang = attributes.get("lang")
+            self.html_dir = attributes.get("dir")
         if tag == "h1":
             self.h1 += 1
         if tag == "main":
@@ -150,7 +152,9 @@ class PageChecker(HTMLParser):
 def check_page(html: str) -> None:
     checker = PageChecker()
     checker.feed(html)
-    assert checker.html_lang in {"sv", "en"}, "every page declares its language on <html>"
+    assert checker.html_lang in {"sv", "en", "ar"}, "every page declares its language on <html>"
+    expected_dir = "rtl" if checker.html_lang == "ar" else None
+    assert checker.html_dir == expected_dir, "Arabic pages are dir=rtl, the others ltr"
     assert checker.title.strip(), "every page has a title"
     assert checker.h1 == 1, f"a page has exactly one h1, this one has {checker.h1}"
     assert checker.main == 1, "a page has one main landmark"
