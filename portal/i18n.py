@@ -25,6 +25,7 @@ EASY_READ_DOMAIN = "lattlast"
 EASY_READ_NAME = "Lättläst"
 # Each language named in itself, so that someone who reads only that language finds it.
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "fi": "Suomi", "ar": "العربية"}
+# Languages written right to left: the page gets dir="rtl" and the layout mirrors (logical CSS properties).
 RIGHT_TO_LEFT = frozenset({"ar"})
 
 bp = Blueprint("i18n", __name__)
@@ -141,6 +142,15 @@ def _easy_read_domain() -> flask_babel.Domain:
     return flask_babel.Domain([directory, directory], domain=f"messages;{EASY_READ_DOMAIN}")
 
 
+def left_to_right(value: object) -> Markup:
+    """Case numbers, personnummer, phone numbers and amounts as one left-to-right unit.
+
+    In an Arabic (right-to-left) sentence the bidi algorithm would otherwise reorder the groups of
+    "070-123 45 67" or "12 500 kr"; <bdi> also keeps the number from reordering the text around it.
+    """
+    return Markup('<bdi dir="ltr">%s</bdi>') % value
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(content_lang)
@@ -154,6 +164,7 @@ def init_app(app: Flask) -> None:
     # Flask-Babel's filters, replaced by ones that write each locale's dates one way.
     app.jinja_env.filters["dateformat"] = format_day
     app.jinja_env.filters["datetimeformat"] = format_moment
+    app.add_template_filter(left_to_right, "ltr")
 
     @app.context_processor
     def _language_links() -> dict[str, object]:
@@ -169,4 +180,9 @@ def init_app(app: Flask) -> None:
                 others.append((code, LANGUAGE_NAMES.get(code, code), code, direction))
             if code == "sv" and not (current == "sv" and easy):
                 others.append((EASY_READ, EASY_READ_NAME, "sv", "ltr"))
-        return {"current_locale": current, "other_languages": others, "easy_read": easy}
+        return {
+            "current_locale": current,
+            "text_direction": "rtl" if current in RIGHT_TO_LEFT else "ltr",
+            "other_languages": others,
+            "easy_read": easy,
+        }

@@ -137,6 +137,7 @@ class PageChecker(HTMLParser):
         self.ids: list[str] = []
         self.h1 = 0
         self.html_lang: str | None = None
+        self.html_dir: str | None = None
         self.title = ""
         self.in_title = False
         self.inline_scripts = 0
@@ -148,6 +149,7 @@ class PageChecker(HTMLParser):
         attributes = dict(attrs)
         if tag == "html":
             self.html_lang = attributes.get("lang")
+            self.html_dir = attributes.get("dir")
         if tag == "h1":
             self.h1 += 1
         if tag == "main":
@@ -175,6 +177,8 @@ def check_page(html: str) -> None:
     checker = PageChecker()
     checker.feed(html)
     assert checker.html_lang in {"sv", "en", "fi", "ar"}, "every page declares its language on <html>"
+    expected_dir = "rtl" if checker.html_lang == "ar" else None
+    assert checker.html_dir == expected_dir, "Arabic pages are dir=rtl, the others ltr"
     assert checker.title.strip(), "every page has a title"
     assert checker.h1 == 1, f"a page has exactly one h1, this one has {checker.h1}"
     assert checker.main == 1, "a page has one main landmark"

@@ -29,8 +29,20 @@
     timer = setTimeout(fn, Math.max(0, ms));
   }
 
+  // "2 minuter", "2 minutes", "دقيقتان": the browser knows every language's words and plurals for units.
+  function inWords(value, unit) {
+    try {
+      return new Intl.NumberFormat(lang, {style: "unit", unit: unit, unitDisplay: "long"}).format(value);
+    } catch (e) {
+      return null;  // an older browser: the Swedish and English words below
+    }
+  }
+
   function describe(seconds) {
     var minutes = Math.ceil(seconds / 60);
+    var words = inWords(seconds >= 90 ? minutes : seconds >= 60 ? 1 : Math.max(0, Math.round(seconds)),
+                        seconds >= 60 ? "minute" : "second");
+    if (words) { return words; }
     if (seconds >= 90) {
       return lang === "sv" ? minutes + " minuter" : minutes + " minutes";
     }

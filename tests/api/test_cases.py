@@ -56,7 +56,7 @@ def test_a_status_code_shows_as_the_portal_status_with_the_reference(app, client
     }
     page = client.get(path).text
     assert "Under utredning" in page
-    assert "Kommunens referens: VIVA-2025-17" in page
+    assert 'Kommunens referens: <bdi dir="ltr">VIVA-2025-17</bdi>' in page  # left to right in Arabic too
     assert "Ny status: Under utredning" in page  # on the timeline
 
     again = viva.post(f"/cases/{number}/status", {"code": "UTR"}).get_json()
@@ -208,7 +208,7 @@ def test_acknowledging_a_delivery_marks_the_case_received(app, client, bankid_si
     assert response.get_json()["case_number"] == number
     page = client.get(path).text
     assert "Mottagen av kommunen" in page
-    assert "Kommunens referens: VIVA-99" in page
+    assert 'Kommunens referens: <bdi dir="ltr">VIVA-99</bdi>' in page
     with app.app_context(), all_municipalities():
         item = get_session().scalar(sa.select(OutboxItem).where(OutboxItem.idempotency_key == key))
         assert item.status == "delivered" and item.delivered_at is not None

@@ -127,3 +127,24 @@ def test_a_level_2_e_id_is_told_how_to_get_in(new_context: NewContext) -> None:
     expect(page.get_by_text("säkerhetsnivå 3")).to_be_visible()
     expect(page.get_by_role("button", name="Börja")).to_have_count(0)
     assert_accessible(page)
+
+
+def test_the_session_warning_in_arabic_runs_right_to_left_with_arabic_words(new_context: NewContext) -> None:
+    page = new_context().new_page()
+    page.goto("/sprak/ar")
+    page.goto("/logga-in")
+    page.get_by_role("link", name="تسجيل الدخول باستخدام Test-e-legitimation").click()
+    page.get_by_role("button", name="Tolvan Tolvansson").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("مرحبًا، Tolvan Tolvansson")
+
+    warning = page.get_by_role("alertdialog")
+    expect(warning).to_be_visible(timeout=(2 * (IDLE - WARNING) + 5) * 1000)
+    expect(warning.get_by_role("heading")).to_have_text("سيتم تسجيل خروجك قريبًا")
+    assert warning.evaluate("(el) => getComputedStyle(el).direction") == "rtl"
+    # The time left in Arabic words ("16 ثانية"), not "16 seconds".
+    expect(warning.locator("[data-session-remaining]")).to_have_text(
+        re.compile(r"^\d*\s*(ثانية|ثوان|ثانيتان)")
+    )
+    assert_accessible(page)
+    warning.get_by_role("button", name="البقاء مسجّلًا الدخول").click()
+    expect(warning).to_be_hidden()
