@@ -67,13 +67,13 @@ def test_names_and_case_numbers_are_isolated_where_they_are_shown(app, client, b
         session.commit()
     page = client.get(case_path(app, number)).text
     assert f'<li class="site-header__user"><bdi>Tolvan {RLO}nossnavloT</bdi></li>' in page
-    assert f"<bdi>{number}</bdi>" in page
+    assert f'<bdi dir="ltr">{number}</bdi>' in page
 
     staff = app.test_client()
     staff_log_in(staff, bankid_simulator, OMAR)
     inbox = staff.get("/handlaggare/").text
     assert f"<bdi>Tolvan {RLO}nossnavloT</bdi>" in inbox
-    assert f"<bdi>{number}</bdi>" in inbox
+    assert f'<bdi dir="ltr">{number}</bdi>' in inbox
     assert "<bdi>19121212-1212</bdi>" in staff.get(staff_case_path(app, number)).text
 
 
