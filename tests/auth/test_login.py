@@ -19,7 +19,11 @@ def test_qr_login_lands_on_my_pages_with_the_name(client, bankid_simulator):
     html = waiting.get_data(as_text=True)
     assert "Starta BankID-appen" in html  # RFA1 while the QR code waits to be scanned
     assert 'src="/logga-in/bankid/qr.svg"' in html
-    assert '<meta http-equiv="refresh"' in html  # inside <noscript>: the page works without JavaScript
+    # Without JavaScript the page does not reload on a timer (WCAG F41: a screen reader would start over):
+    # a button asks BankID again when the person says they are done.
+    assert 'http-equiv="refresh"' not in html
+    assert '<form method="get" action="/logga-in/bankid">' in html
+    assert "Jag har legitimerat mig – fortsätt" in html
 
     qr = client.get("/logga-in/bankid/qr.svg")
     assert qr.status_code == 200

@@ -54,7 +54,7 @@ _AXE_RUN = """async (tags) => {
 }"""
 
 # A copy of what a browser without JavaScript shows: <noscript> in <body> unwrapped (its content is what
-# such a browser renders), <script> and the <noscript> in <head> (the self-refresh) left out.
+# such a browser renders), <script> and any <noscript> in <head> left out.
 _NOSCRIPT_SNAPSHOT = """() => {
   const root = document.documentElement.cloneNode(true);
   root.querySelectorAll("script, head noscript").forEach((el) => el.remove());
@@ -100,8 +100,8 @@ def assert_accessible(page: Page, *, inject: str = "script_tag") -> None:
 
 
 def _snapshot_without_javascript(page: Page) -> dict[str, str]:
-    # The BankID waiting page reloads itself every second without JavaScript: a snapshot taken just as
-    # it reloads loses its execution context, and is simply taken again from the new page.
+    # A snapshot taken just as the page navigates loses its execution context, and is simply taken again
+    # from the new page.
     for _attempt in range(5):
         page.wait_for_load_state("load")
         try:
@@ -114,11 +114,7 @@ def _snapshot_without_javascript(page: Page) -> dict[str, str]:
 
 def assert_accessible_without_javascript(page: Page, browser: Browser) -> None:
     """axe-core needs JavaScript (its timers never fire in a page with scripts disabled), so the DOM the
-    script-less page shows is audited in a scripted copy: same URL, cookies and stylesheets.
-
-    The copy leaves out the waiting page's <noscript> meta refresh (it would reload the copy under axe);
-    axe-core's meta-refresh rule (WCAG 2.2.1, F41) would flag it: see test_login_works_without_javascript.
-    """
+    script-less page shows is audited in a scripted copy: same URL, cookies and stylesheets."""
     snapshot = _snapshot_without_javascript(page)
     url, html = snapshot["url"], snapshot["html"]
     mirror_context = browser.new_context(bypass_csp=True, viewport=page.viewport_size)
