@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -337,8 +338,25 @@ def inbox() -> ResponseReturnValue:
 @bp.get("/arenden/<uuid:case_id>")
 @staff_required("handlaggare")
 def case(case_id: uuid.UUID) -> ResponseReturnValue:
+    return _render_case(_case_or_404(case_id))
+
+
+def _field_errors(form: Any) -> list[tuple[str, str]]:
+    """(field id, message) for the error summary, in the form's order."""
+    return [(field.id, str(message)) for field in form for message in field.errors]
+
+
+def _render_case(
+    current: Case,
+    *,
+    errors: list[tuple[str, str]] | None = None,
+    message_error: str = "",
+    unsent: str = "",
+    **forms_given: Any,
+) -> ResponseReturnValue:
+    """The case page; a form that did not go through is shown again (400) with what was typed, its
+    messages in the error summary at the top and next to its fields."""
     db = get_session()
-    current = _case_or_404(case_id)
     subject = db.get(Person, current.subject_id)
     documents = db.scalars(
         sa.select(Document).where(Document.case_id == current.id).order_by(Document.created_at)
@@ -392,12 +410,15 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
         event_labels=EVENT_LABELS,
         statuses=STATUS_LABELS,
         status_form=StatusForm(status=current.status),
-        note_form=NoteForm(),
-        supplement_form=SupplementForm(),
-        decision_form=DecisionForm(),
+        note_form=forms_given.get("note_form") or NoteForm(formdata=None),
+        supplement_form=forms_given.get("supplement_form") or SupplementForm(formdata=None),
+        decision_form=forms_given.get("decision_form") or DecisionForm(formdata=None),
+        errors=errors or [],
+        message_error=message_error,
+        unsent=unsent,
         conversation=conversation,
         utforare_thread=utforare_thread,
-    )
+    ), (400 if errors else 200)
 
 
 @bp.post("/arenden/<uuid:case_id>/meddelanden")
@@ -412,12 +433,15 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
         get_session(), current, body=request.form.get("body", ""), upload=content, staff_id=g.staff.id
     )
     if error:
-        flash(
-            _("The message could not be sent: write something, and attach only PDF, JPG, PNG or HEIC."),
-            "error",
+        # Shown again with what was typed, so nothing is lost.
+        message = _("The message could not be sent: write something, and attach only PDF, JPG, PNG or HEIC.")
+        return _render_case(
+            current,
+            errors=[("message-body", message)],
+            message_error=message,
+            unsent=request.form.get("body", ""),
         )
-    else:
-        flash(_("The message is sent. The applicant gets a notice without its content."), "success")
+    flash(_("The message is sent. The applicant gets a notice without its content."), "success")
     return redirect(url_for(".case", case_id=case_id))
 
 
@@ -499,8 +523,7 @@ def note(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash(_("Write the note"), "error")
-        return _back(case_id)
+        return _render_case(current, errors=_field_errors(form), note_form=form)
     cases.add_note(get_session(), current, g.staff.id, form.body.data)
     return _back(case_id)
 
@@ -511,10 +534,7 @@ def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = SupplementForm()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "error")
-        return _back(case_id)
+        return _render_case(current, errors=_field_errors(form), supplement_form=form)
     cases.request_supplement(get_session(), current, g.staff.id, form.text.data, form.due_date.data)
     flash(_("The request for more information is sent to the applicant."), "success")
     return _back(case_id)
@@ -526,13 +546,11 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = DecisionForm()
     upload = request.files.get("document")
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "error")
+    valid = form.validate_on_submit()
+    if not valid or upload is None or not upload.filename:
         if upload is None or not upload.filename:
-            flash(_("Attach the decision as a PDF"), "error")
-        return _back(case_id)
+            form.document.errors = [*form.document.errors, _("Attach the decision as a PDF")]
+        return _render_case(current, errors=_field_errors(form), decision_form=form)
     error = cases.publish_decision(
         get_session(),
         current,
@@ -543,9 +561,9 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
         pdf=(upload.filename, upload.read()),
     )
     if error:
-        flash(_("The decision must be a readable PDF."), "error")
-    else:
-        flash(_("The decision is published to the applicant."), "success")
+        form.document.errors = [_("The decision must be a readable PDF.")]
+        return _render_case(current, errors=_field_errors(form), decision_form=form)
+    flash(_("The decision is published to the applicant."), "success")
     return _back(case_id)
 
 
