@@ -146,7 +146,8 @@ class PageChecker(HTMLParser):
             self.style_attrs += 1
         if tag == "time" and "datetime" in attributes:
             self.datetimes.append(attributes["datetime"] or "")
-        if attributes.get("id") == "error-summary":
+        classes = (attributes.get("class") or "").split()
+        if attributes.get("id") == "error-summary" or "notice--error" in classes:
             self.error_summary = True
 
     def handle_endtag(self, tag: str) -> None:
@@ -175,7 +176,7 @@ def check_page(html: str) -> None:
     assert not invalid, f"<time datetime> values HTML does not allow (whole seconds, with offset): {invalid}"
     if checker.error_summary:
         assert re.match(r"(Fel|Error): ", checker.title.strip()), (
-            f"a page that shows an error summary says so first in its title: {checker.title.strip()!r}"
+            f"a page that shows an error says so first in its title: {checker.title.strip()!r}"
         )
 
 
