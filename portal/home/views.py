@@ -186,6 +186,7 @@ def accessibility_feedback() -> ResponseReturnValue:
     by e-mail through the outbox; the sender gets a receipt page."""
     from flask import request
 
+    from forms import engine
     from portal.home import accessibility as statement
 
     form = statement.FeedbackForm()
@@ -197,7 +198,7 @@ def accessibility_feedback() -> ResponseReturnValue:
         else:
             statement.send_feedback(g.municipality, form)
             return redirect(url_for(".accessibility_feedback_sent"))
-    errors = [(field.id, str(message)) for field in form for message in field.errors]
+    errors = engine.render_field_errors(form)
     return render_template(
         "home/accessibility_feedback.html", form=form, errors=errors
     ), 400 if request.method == "POST" else 200

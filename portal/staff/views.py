@@ -341,11 +341,6 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
     return _render_case(_case_or_404(case_id))
 
 
-def _field_errors(form: Any) -> list[tuple[str, str]]:
-    """(field id, message) for the error summary, in the form's order."""
-    return [(field.id, str(message)) for field in form for message in field.errors]
-
-
 def _render_case(
     current: Case,
     *,
@@ -523,7 +518,7 @@ def note(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _render_case(current, errors=_field_errors(form), note_form=form)
+        return _render_case(current, errors=engine.render_field_errors(form), note_form=form)
     cases.add_note(get_session(), current, g.staff.id, form.body.data)
     return _back(case_id)
 
@@ -534,7 +529,7 @@ def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = SupplementForm()
     if not form.validate_on_submit():
-        return _render_case(current, errors=_field_errors(form), supplement_form=form)
+        return _render_case(current, errors=engine.render_field_errors(form), supplement_form=form)
     cases.request_supplement(get_session(), current, g.staff.id, form.text.data, form.due_date.data)
     flash(_("The request for more information is sent to the applicant."), "success")
     return _back(case_id)
@@ -550,7 +545,7 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
     if not valid or upload is None or not upload.filename:
         if upload is None or not upload.filename:
             form.document.errors = [*form.document.errors, _("Attach the decision as a PDF")]
-        return _render_case(current, errors=_field_errors(form), decision_form=form)
+        return _render_case(current, errors=engine.render_field_errors(form), decision_form=form)
     error = cases.publish_decision(
         get_session(),
         current,
@@ -562,7 +557,7 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
     )
     if error:
         form.document.errors = [_("The decision must be a readable PDF.")]
-        return _render_case(current, errors=_field_errors(form), decision_form=form)
+        return _render_case(current, errors=engine.render_field_errors(form), decision_form=form)
     flash(_("The decision is published to the applicant."), "success")
     return _back(case_id)
 

@@ -201,7 +201,8 @@ def test_login_works_without_javascript(
     expect(page).to_have_url(re.compile(re.escape(f"{portal_url}/logga-in/bankid") + r"\??$"))
     expect(page.locator("#bankid-message")).to_have_text(RFA1)
     bankid_simulator.approve(pending_order_ref(bankid_simulator), TOLVAN)
-    # ... and after it, Mina sidor.
+    # ... and after it, Mina sidor (BankID is asked at most once per collect interval, 1 s here).
+    page.wait_for_timeout(1_100)
     page.get_by_role("button", name="Jag har legitimerat mig – fortsätt").click()
     page.wait_for_url(f"{portal_url}/mina-sidor", timeout=10_000)
     welcome(page)
