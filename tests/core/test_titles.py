@@ -75,3 +75,10 @@ def test_review_and_signing_titles_name_the_eservice(client, bankid_simulator):
     client.post(f"{draft}/skriv-under/applicant", data={"csrf_token": csrf_from(review), "device": "other"})
     signing = client.get(f"{draft}/skriv-under/applicant").text
     assert re.search(r"<title>Skriv under med BankID – Ansök om hemtjänst – ", signing)
+    # The signing is left undone: cancelled, so BankID holds no pending order after the test.
+    assert (
+        client.post(
+            f"{draft}/skriv-under/applicant/avbryt", data={"csrf_token": csrf_from(signing)}
+        ).status_code
+        == 302
+    )
