@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask
@@ -109,6 +110,13 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         from flask_wtf.csrf import generate_csrf
 
         return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+    @app.template_filter("datetime_attr")
+    def datetime_attr(value: dt.datetime) -> str:
+        """A valid HTML ``datetime`` value: whole seconds, with the offset (naive values are UTC, as
+        SQLite returns them). Python's isoformat() would give microseconds, which HTML does not allow."""
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).isoformat(timespec="seconds")
 
     @app.template_filter("sentence_case")
     def sentence_case(text: object) -> str:

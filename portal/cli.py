@@ -151,17 +151,26 @@ def bankid_simulator(host: str, port: int, order_lifetime: float, portal_url: st
     serve(host=host, port=port, order_lifetime=order_lifetime, portal_return_url=portal_url)
 
 
+def serve_environment(environ: typing.Mapping[str, str], port: str) -> dict[str, str]:
+    """The environment for the served processes: the links in e-mail and SMS notices (written by the worker)
+    and the BankID return address lead to the port served on, unless PORTAL_BASE_URL says otherwise."""
+    env = dict(environ)
+    env.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{port}")
+    return env
+
+
 @main.command("serve")
 @click.option("--with-simulator/--without-simulator", default=None, help="default: PORTAL_BANKID_SIMULATOR")
 def serve(with_simulator: bool | None) -> None:
     """Serve the portal with gunicorn on 127.0.0.1:$PORT (8000) with the outbox worker, and the BankID
     simulator in demo mode."""
-    config = Config.from_env()
+    port = os.environ.get("PORT", "8000")
+    portal_env = serve_environment(os.environ, port)
+    config = Config.from_env(portal_env)
     try:
         config.validate()
     except ConfigError as exc:
         raise UnsafeSettings(str(exc)) from exc
-    port = os.environ.get("PORT", "8000")
     children: list[subprocess.Popen[bytes]] = []
     if with_simulator if with_simulator is not None else config.bankid_simulator:
         sim_port = os.environ.get("BANKID_SIMULATOR_PORT", "8001")
@@ -176,10 +185,10 @@ def serve(with_simulator: bool | None) -> None:
                     sim_port,
                     "--portal-url",
                     f"http://127.0.0.1:{port}/mina-sidor",
-                ]
+                ],
+                env=portal_env,
             )
         )
-    portal_env = dict(os.environ)
     if config.demo and not config.is_production and not config.oidc_demo:
         # The demo OpenID provider, when Node and the npm packages are there (`make run` installs them).
         from portal.demo import oidc as demo_oidc
@@ -191,13 +200,13 @@ def serve(with_simulator: bool | None) -> None:
         if node_command is None:
             click.echo("Node or node_modules/oidc-provider missing: no demo OIDC login (`make node-deps`)")
         else:
-            children.append(subprocess.Popen(node_command, cwd=PROJECT_ROOT))  # noqa: S603
+            children.append(subprocess.Popen(node_command, cwd=PROJECT_ROOT, env=portal_env))  # noqa: S603
             portal_env["PORTAL_OIDC_DEMO"] = "true"
     # The settings and the app from the package, so a checkout and an installed wheel serve the same way.
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn_conf", "portal.wsgi:app"]
     children.append(subprocess.Popen(gunicorn, env=portal_env))  # noqa: S603
     # The outbox worker: hands applications to the case system and sends e-mail, outside web requests.
-    children.append(subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"]))
+    children.append(subprocess.Popen([sys.executable, "-m", "portal.cli", "worker"], env=portal_env))
     click.echo(f"Medborgarvy: http://127.0.0.1:{port}/  (Ctrl-C stops)")
 
     def stop(*_args: object) -> None:

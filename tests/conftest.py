@@ -129,6 +129,11 @@ def fresh_app(migrated_app: Flask) -> Iterator[Flask]:
     app.extensions["db_engine"].dispose()
 
 
+# A date, or a date and time with seconds (no fraction) and an offset: what the Nu Html Checker accepts for
+# the moments the portal shows.
+VALID_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2}))?")
+
+
 class PageChecker(HTMLParser):
     """Collects what every page must get right: lang, a title, one h1, unique ids, no inline script."""
 
@@ -144,6 +149,8 @@ class PageChecker(HTMLParser):
         self.inline_handlers: list[str] = []
         self.style_attrs = 0
         self.main = 0
+        self.datetimes: list[str] = []
+        self.error_summary = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -163,6 +170,11 @@ class PageChecker(HTMLParser):
         self.inline_handlers += [name for name in attributes if name.startswith("on")]
         if "style" in attributes:
             self.style_attrs += 1
+        if tag == "time" and "datetime" in attributes:
+            self.datetimes.append(attributes["datetime"] or "")
+        classes = (attributes.get("class") or "").split()
+        if attributes.get("id") == "error-summary" or "notice--error" in classes:
+            self.error_summary = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -188,6 +200,12 @@ def check_page(html: str) -> None:
     assert not checker.inline_handlers, f"no inline event handlers: {checker.inline_handlers}"
     assert checker.style_attrs == 0, "no style attributes (the CSP forbids them)"
     assert not re.search(r"\b\d{8}-?\d{4}\b", checker.title), "no personnummer in a title"
+    invalid = [value for value in checker.datetimes if not VALID_DATETIME.fullmatch(value)]
+    assert not invalid, f"<time datetime> values HTML does not allow (whole seconds, with offset): {invalid}"
+    if checker.error_summary:
+        assert re.match(r"(Fel|Error): ", checker.title.strip()), (
+            f"a page that shows an error says so first in its title: {checker.title.strip()!r}"
+        )
 
 
 class CheckingClient(FlaskClient):

@@ -519,6 +519,8 @@ def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
         heading=_("Sign with BankID"),
         intro=_("You are signing: %(title)s", title=eservice.title),
         other_way_label=_("Back to your answers"),
+        continue_label=_("I have signed – continue"),
+        title_context=eservice.title,
     )
 
 

@@ -26,6 +26,13 @@ DEMO_MUNICIPALITIES = (
         "contact_phone": "0123-456 00",
         "contact_email": "socialtjansten@exempelstad.example",
         "website_url": "https://exempelstad.example",
+        "accessibility_statement": {
+            "assessed_on": "2026-11-30",
+            "method": "self",
+            "updated_on": "2026-12-02",
+            "compliance": "partial",
+            "feedback_email": "tillganglighet@exempelstad.example",
+        },
         "units": (("forsorjningsstod", "Försörjningsstöd"), ("aldreomsorg", "Äldreomsorg"), ("lss", "LSS")),
         "enabled_eservices": [
             "ekonomiskt_bistand",
@@ -46,6 +53,7 @@ DEMO_MUNICIPALITIES = (
         "contact_phone": "0987-654 00",
         "contact_email": "kontaktcenter@norrby.example",
         "website_url": "https://norrby.example",
+        "accessibility_statement": {"assessed_on": "2026-11-30", "method": "self", "compliance": "partial"},
         "units": (("socialtjansten", "Socialtjänsten"),),
         # Norrby offers fewer e-services: a municipality's settings decide what its citizens see.
         "enabled_eservices": ["ekonomiskt_bistand", "manadsansokan", "hemtjanst"],

@@ -170,7 +170,44 @@ def who_has_read() -> ResponseReturnValue:
 @bp.get("/tillganglighet")
 @public
 def accessibility() -> ResponseReturnValue:
-    return render_template("home/accessibility.html")
+    from portal.home import accessibility as statement
+
+    return render_template(
+        "home/accessibility.html",
+        statement=statement.statement(g.municipality),
+        complaint_url=statement.DIGG_COMPLAINT_URL,
+    )
+
+
+@bp.route("/tillganglighet/synpunkter", methods=["GET", "POST"])
+@public
+def accessibility_feedback() -> ResponseReturnValue:
+    """Report an accessibility shortcoming: a form that works without JavaScript, sent to the municipality
+    by e-mail through the outbox; the sender gets a receipt page."""
+    from flask import request
+
+    from forms import engine
+    from portal.home import accessibility as statement
+
+    form = statement.FeedbackForm()
+    if form.validate_on_submit():
+        if statement.too_many_feedback_messages():
+            form.message.errors = [
+                _("You have sent many messages in a short time. Please try again in an hour.")
+            ]
+        else:
+            statement.send_feedback(g.municipality, form)
+            return redirect(url_for(".accessibility_feedback_sent"))
+    errors = engine.render_field_errors(form)
+    return render_template(
+        "home/accessibility_feedback.html", form=form, errors=errors
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.get("/tillganglighet/synpunkter/skickad")
+@public
+def accessibility_feedback_sent() -> ResponseReturnValue:
+    return render_template("home/accessibility_feedback_sent.html")
 
 
 @bp.get("/tema.css")

@@ -31,6 +31,7 @@ FIELDS = {
     "adapters",
     "adapter_settings",
     "staff_bankid_login",
+    "accessibility_statement",
 }
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -70,6 +71,16 @@ def _validate(entry: dict[str, Any], index: int) -> None:
             raise MunicipalityFileError(f"{where} ({slug}): {colour} is too light for white text (< 4.5:1)")
 
 
+def _validate_statement(entry: dict[str, Any], where: str) -> None:
+    from portal.home.accessibility import validate
+
+    if "accessibility_statement" in entry:
+        try:
+            validate(entry["accessibility_statement"], f"{where} ({entry['slug']})")
+        except ValueError as exc:
+            raise MunicipalityFileError(str(exc)) from exc
+
+
 def load(path: Path) -> list[str]:
     """Create or update the municipalities in the file; returns their slugs."""
     try:
@@ -80,6 +91,7 @@ def load(path: Path) -> list[str]:
         raise MunicipalityFileError("the file must hold a list of municipalities")
     for index, entry in enumerate(entries):
         _validate(entry, index)
+        _validate_statement(entry, f"entry {index + 1}")
     if sum(1 for e in entries if e.get("is_default")) > 1:
         raise MunicipalityFileError("at most one municipality can be the default")
     session = get_session()

@@ -33,6 +33,9 @@ class Municipality(Base):
     adapter_settings: Mapped[dict[str, dict[str, object]]] = mapped_column(sa.JSON, default=dict)
     # Staff may log in with BankID mapped to their account (else only through the staff OIDC provider).
     staff_bankid_login: Mapped[bool] = mapped_column(default=True)
+    # The tillgänglighetsredogörelse's facts (portal/home/accessibility.py): when and how the portal was
+    # assessed, where feedback goes, and the municipality's own known deviations.
+    accessibility_statement: Mapped[dict[str, object]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[CreatedAt]
 
 

@@ -332,7 +332,9 @@ def _wait(rep: Representation, side: str, **texts: Any) -> ResponseReturnValue:
     order = auth_services.poll_order(order)
     if order.status == "complete":
         return redirect(_complete(rep, order, side))
-    return bankid_flow.render_wait(order, _sign_urls(rep, side), **texts)
+    return bankid_flow.render_wait(
+        order, _sign_urls(rep, side), continue_label=_("I have signed – continue"), **texts
+    )
 
 
 def _status(rep: Representation, side: str) -> ResponseReturnValue:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -350,12 +351,13 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
 def _render_case(
     current: Case,
     *,
-    unsent: str = "",
+    errors: list[tuple[str, str]] | None = None,
     message_error: str = "",
-    decision_form: DecisionForm | None = None,
-    status: int = 200,
+    unsent: str = "",
+    **forms_given: Any,
 ) -> ResponseReturnValue:
-    """The case page; after a refused message or decision, with what was typed and why it was refused."""
+    """The case page; a form that did not go through is shown again (400) with what was typed, its
+    messages in the error summary at the top and next to its fields."""
     db = get_session()
     subject = db.get(Person, current.subject_id)
     documents = db.scalars(
@@ -411,15 +413,16 @@ def _render_case(
         event_labels=EVENT_LABELS,
         statuses=STATUS_LABELS,
         status_form=StatusForm(status=current.status),
-        note_form=NoteForm(),
-        supplement_form=SupplementForm(),
-        decision_form=decision_form or DecisionForm(formdata=None),
+        note_form=forms_given.get("note_form") or NoteForm(formdata=None),
+        supplement_form=forms_given.get("supplement_form") or SupplementForm(formdata=None),
+        decision_form=forms_given.get("decision_form") or DecisionForm(formdata=None),
+        errors=errors or [],
+        message_error=message_error,
+        unsent=unsent,
         conversation=conversation,
         utforare_thread=utforare_thread,
-        unsent=unsent,
-        message_error=message_error,
         delivery=delivery,
-    ), status
+    ), (400 if errors else 200)
 
 
 @bp.post("/arenden/<uuid:case_id>/meddelanden")
@@ -434,10 +437,9 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
     error = messaging.post(get_session(), current, body=body, upload=content, staff_id=g.staff.id)
     if error:
         # Shown again with what was typed, so nothing is lost.
-        message = MESSAGE_ERRORS.get(error, MESSAGE_ERRORS["type"])
-        return _render_case(current, unsent=body, message_error=str(message), status=400)
-    else:
-        flash(_("The message is sent. The applicant gets a notice without its content."), "success")
+        message = str(MESSAGE_ERRORS.get(error, MESSAGE_ERRORS["type"]))
+        return _render_case(current, errors=[("message-body", message)], message_error=message, unsent=body)
+    flash(_("The message is sent. The applicant gets a notice without its content."), "success")
     return redirect(url_for(".case", case_id=case_id))
 
 
@@ -519,8 +521,7 @@ def note(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash(_("Write the note"), "error")
-        return _back(case_id)
+        return _render_case(current, errors=engine.render_field_errors(form), note_form=form)
     cases.add_note(get_session(), current, g.staff.id, form.body.data)
     return _back(case_id)
 
@@ -531,10 +532,7 @@ def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = SupplementForm()
     if not form.validate_on_submit():
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "error")
-        return _back(case_id)
+        return _render_case(current, errors=engine.render_field_errors(form), supplement_form=form)
     cases.request_supplement(get_session(), current, g.staff.id, form.text.data, form.due_date.data)
     flash(_("The request for more information is sent to the applicant."), "success")
     return _back(case_id)
@@ -546,13 +544,11 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     form = DecisionForm()
     upload = request.files.get("document")
-    if not form.validate_on_submit() or upload is None or not upload.filename:
-        for messages in form.errors.values():
-            for message in messages:
-                flash(str(message), "error")
+    valid = form.validate_on_submit()
+    if not valid or upload is None or not upload.filename:
         if upload is None or not upload.filename:
-            flash(_("Attach the decision as a PDF"), "error")
-        return _back(case_id)
+            form.document.errors = [*form.document.errors, _("Attach the decision as a PDF")]
+        return _render_case(current, errors=engine.render_field_errors(form), decision_form=form)
     error = cases.publish_decision(
         get_session(),
         current,
@@ -563,10 +559,9 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
         pdf=(upload.filename, upload.read()),
     )
     if error:
-        flash(pdf_upload_message(error, _("The decision must be a readable PDF.")), "error")
-        return _render_case(current, decision_form=form, status=400)  # the motivation typed is kept
-    else:
-        flash(_("The decision is published to the applicant."), "success")
+        form.document.errors = [pdf_upload_message(error, _("The decision must be a readable PDF."))]
+        return _render_case(current, errors=engine.render_field_errors(form), decision_form=form)
+    flash(_("The decision is published to the applicant."), "success")
     return _back(case_id)
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import LoginSession
-from portal.db import get_session
+from portal.db import all_municipalities, get_session
 from tests.auth.login_helpers import TOLVAN, log_in, newest_order_ref, start_login
 from tests.helpers import page_csrf
 
@@ -19,7 +19,11 @@ def test_qr_login_lands_on_my_pages_with_the_name(client, bankid_simulator):
     html = waiting.get_data(as_text=True)
     assert "Starta BankID-appen" in html  # RFA1 while the QR code waits to be scanned
     assert 'src="/logga-in/bankid/qr.svg"' in html
-    assert '<meta http-equiv="refresh"' in html  # inside <noscript>: the page works without JavaScript
+    # Without JavaScript the page does not reload on a timer (WCAG F41: a screen reader would start over):
+    # a button asks BankID again when the person says they are done.
+    assert 'http-equiv="refresh"' not in html
+    assert '<form method="get" action="/logga-in/bankid">' in html
+    assert "Jag har legitimerat mig – fortsätt" in html
 
     qr = client.get("/logga-in/bankid/qr.svg")
     assert qr.status_code == 200
@@ -149,14 +153,14 @@ def test_logout_needs_csrf(client, bankid_simulator):
 
 def test_idle_login_expires_with_an_explanation(app, client, bankid_simulator):
     log_in(client, bankid_simulator)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         session = get_session()
         login = session.scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
         login.last_seen_at -= dt.timedelta(seconds=app.config["PORTAL"].session_idle_seconds + 5)
         session.commit()
     response = client.get("/mina-sidor", follow_redirects=True)
     assert "du inte har gjort något på en stund" in response.get_data(as_text=True)
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         login = get_session().scalars(sa.select(LoginSession).order_by(LoginSession.id.desc())).first()
         assert login.end_reason == "idle"
 
@@ -165,7 +169,7 @@ def test_login_and_logout_are_audited(app, client, bankid_simulator):
     log_in(client, bankid_simulator)
     token = page_csrf(client, "/mina-sidor")
     client.post("/logga-ut", data={"csrf_token": token})
-    with app.app_context():
+    with app.app_context(), all_municipalities():
         actions = get_session().scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["login", "logout"]
 

@@ -54,7 +54,7 @@ _AXE_RUN = """async (tags) => {
 }"""
 
 # A copy of what a browser without JavaScript shows: <noscript> in <body> unwrapped (its content is what
-# such a browser renders), <script> and the <noscript> in <head> (the self-refresh) left out.
+# such a browser renders), <script> and any <noscript> in <head> left out.
 _NOSCRIPT_SNAPSHOT = """() => {
   const root = document.documentElement.cloneNode(true);
   root.querySelectorAll("script, head noscript").forEach((el) => el.remove());
@@ -91,17 +91,36 @@ def axe_violations(page: Page, *, inject: str = "script_tag") -> list[dict[str, 
     return page.evaluate(_AXE_RUN, WCAG_TAGS)
 
 
+PHONE_WIDTH = 320
+
+
+def assert_reflows(page: Page) -> None:
+    """The page as it is now fits a 320 px wide screen without scrolling sideways (WCAG 1.4.10): measured
+    at that width, then the page's own viewport is put back. Wide tables scroll inside their own region."""
+    size = page.viewport_size
+    if size is None or size["width"] <= PHONE_WIDTH:
+        assert_no_horizontal_scroll(page, PHONE_WIDTH)
+        return
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": size["height"]})
+    try:
+        assert_no_horizontal_scroll(page, PHONE_WIDTH)
+    finally:
+        page.set_viewport_size(size)
+
+
 def assert_accessible(page: Page, *, inject: str = "script_tag") -> None:
-    """Fail with a readable list (rule, impact, targets, help) of axe-core's WCAG 2.1 AA violations."""
+    """Fail with a readable list (rule, impact, targets, help) of axe-core's WCAG 2.1 AA violations; and
+    fail if the page does not fit a 320 px screen."""
     page.wait_for_load_state("load")
     violations = axe_violations(page, inject=inject)
     if violations:
         pytest.fail(format_violations(page.url, violations), pytrace=False)
+    assert_reflows(page)
 
 
 def _snapshot_without_javascript(page: Page) -> dict[str, str]:
-    # The BankID waiting page reloads itself every second without JavaScript: a snapshot taken just as
-    # it reloads loses its execution context, and is simply taken again from the new page.
+    # A snapshot taken just as the page navigates loses its execution context, and is simply taken again
+    # from the new page.
     for _attempt in range(5):
         page.wait_for_load_state("load")
         try:
@@ -114,11 +133,8 @@ def _snapshot_without_javascript(page: Page) -> dict[str, str]:
 
 def assert_accessible_without_javascript(page: Page, browser: Browser) -> None:
     """axe-core needs JavaScript (its timers never fire in a page with scripts disabled), so the DOM the
-    script-less page shows is audited in a scripted copy: same URL, cookies and stylesheets.
-
-    The copy leaves out the waiting page's <noscript> meta refresh (it would reload the copy under axe);
-    axe-core's meta-refresh rule (WCAG 2.2.1, F41) would flag it: see test_login_works_without_javascript.
-    """
+    script-less page shows is audited in a scripted copy: same URL, cookies and stylesheets. The page
+    itself must fit a 320 px screen."""
     snapshot = _snapshot_without_javascript(page)
     url, html = snapshot["url"], snapshot["html"]
     mirror_context = browser.new_context(bypass_csp=True, viewport=page.viewport_size)
@@ -135,6 +151,7 @@ def assert_accessible_without_javascript(page: Page, browser: Browser) -> None:
         mirror_context.close()
     if violations:
         pytest.fail(format_violations(url + " (without JavaScript)", violations), pytrace=False)
+    assert_reflows(page)
 
 
 def pending_order_ref(simulator: Any) -> str:
@@ -168,7 +185,8 @@ def approve_in_form(form_area: Locator, personal_number: str = TOLVAN, name: str
 
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    if scroll_width > width:
+    inner_width = page.evaluate("() => window.innerWidth")
+    if scroll_width > min(width, inner_width):
         wide = page.evaluate(
             """(width) => Array.from(document.querySelectorAll("body *"))
                  .filter((el) => el.getBoundingClientRect().right > width + 0.5)

@@ -100,3 +100,30 @@ def test_320_px_wide_screen_has_no_sideways_scrolling(
     expect(page).to_have_url(f"{portal_url}/utloggad")
     assert_no_horizontal_scroll(page, width)
     assert_accessible(page)
+
+
+def _double_text(page: Page) -> None:
+    """200 % text, as a phone's largest text setting gives (every size in the portal is in rem)."""
+    page.add_style_tag(content="html { font-size: 200% !important; }")
+
+
+def test_a_phone_with_200_percent_text_gets_a_compact_header_and_no_sideways_scrolling(
+    new_context: NewContext, portal_url: str, bankid_simulator
+) -> None:
+    """WCAG 1.4.4 and 1.4.10 together: the header (name, language, the person's name, Logga ut) wraps
+    within 320 px instead of pushing every page wider."""
+    page = new_context(viewport={"width": 320, "height": 640}).new_page()
+    for path in ("/", "/tillganglighet"):
+        page.goto(path)
+        _double_text(page)
+        header = page.evaluate("() => document.querySelector('.site-header').scrollWidth")
+        assert header <= 320, f"{path}: the header is {header} px wide with 200 % text"
+        assert_no_horizontal_scroll(page, 320)
+    page.goto("/logga-in")
+    start_qr_login(page)
+    bankid_simulator.approve(pending_order_ref(bankid_simulator), TOLVAN)
+    expect(page).to_have_url(f"{portal_url}/mina-sidor")
+    _double_text(page)
+    header = page.evaluate("() => document.querySelector('.site-header').scrollWidth")
+    assert header <= 320, f"Mina sidor: the header is {header} px wide with 200 % text"
+    assert_no_horizontal_scroll(page, 320)

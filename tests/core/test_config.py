@@ -1,5 +1,6 @@
 import os
 import secrets
+import typing
 
 import pytest
 import sqlalchemy as sa
@@ -178,3 +179,52 @@ def test_gunicorn_stops_before_its_workers_start_on_unsafe_settings(no_portal_se
         gunicorn_conf.on_starting(None)
     assert stopped.value.code == 1
     assert "- PORTAL_TRUSTED_HOSTS is empty" in capsys.readouterr().err
+
+
+class _Child:
+    """A served process that ends at once, so `portal serve` returns."""
+
+    started: typing.ClassVar[list[tuple[list[str], dict[str, str]]]] = []
+
+    def __init__(self, args, env=None, **_kwargs):
+        _Child.started.append((list(args), dict(env if env is not None else os.environ)))
+        self.returncode = 0
+
+    def poll(self):
+        return 0
+
+    def terminate(self):
+        pass
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.parametrize(
+    ("settings", "base_url"),
+    [
+        ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"PORT": "8123", "PORTAL_BASE_URL": "https://minasidor.example"}, "https://minasidor.example"),
+    ],
+)
+def test_portal_serve_links_notices_to_the_port_it_serves_on(
+    no_portal_settings, monkeypatch, tmp_path, settings, base_url
+):
+    """`make run PORT=8123`: the links in e-mail and SMS notices (the worker writes them) and the BankID
+    return address lead to port 8123, not 8000, unless PORTAL_BASE_URL is set."""
+    from portal import cli
+
+    _Child.started.clear()
+    monkeypatch.setattr(cli.subprocess, "Popen", _Child)
+    monkeypatch.setattr(cli.signal, "signal", lambda *_args: None)
+    env = {
+        "PORTAL_ENV": "development",
+        "PORTAL_INSTANCE_DIR": str(tmp_path),
+        "PORTAL_OIDC_DEMO": "true",
+        **settings,
+    }
+    result = CliRunner().invoke(cli.main, ["serve", "--with-simulator"], env=env)
+    assert result.exit_code == 0, result.output
+    assert {" ".join(args[-1:]) for args, _env in _Child.started} >= {"worker", "portal.wsgi:app"}
+    for _args, child_env in _Child.started:
+        assert child_env["PORTAL_BASE_URL"] == base_url

@@ -194,3 +194,61 @@ def test_the_case_log_shows_only_this_case(app, client, bankid_simulator):
     actions = re.findall(r'<span class="hint">\(([a-z_]+)\)</span>', log)
     assert actions and "login" not in actions
     assert log.count("application_submitted") == 1
+
+
+def test_staff_forms_show_their_errors_in_a_summary_with_what_was_typed(app, client, bankid_simulator):
+    """A decision, a komplettering, a note or a message that does not go through: the case page again (400)
+    with an error summary linking to the fields, each field marked invalid with its message next to it,
+    what was typed still there, and "Fel:" first in the title."""
+    log_in(client, bankid_simulator)
+    number = submit_hemtjanst(client, bankid_simulator)
+    staff = app.test_client()
+    staff_log_in(staff, bankid_simulator, OMAR)
+    path = staff_case_path(app, number)
+    token = csrf_from(staff.get(path).text)
+
+    def assert_error(response, field_id, message):  # type: ignore[no-untyped-def]
+        assert response.status_code == 400
+        page = response.text
+        assert re.search(r"<title>Fel: ", page), "the title says first that something is wrong"
+        summary = re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0)
+        assert f'<a href="#{field_id}">{message}</a>' in summary
+        field = re.search(rf'<(?:input|textarea|select)[^>]*\bid="{field_id}"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in field
+        assert f'id="{field_id}-error"' in page and f"{field_id}-error" in field
+        return page
+
+    decision = staff.post(
+        f"{path}/beslut",
+        data={"csrf_token": token, "outcome": "granted", "motivation": "Du behöver hjälp.", "decided_at": ""},
+        content_type="multipart/form-data",
+    )
+    page = assert_error(decision, "decided_at", "Skriv beslutsdatum, till exempel 2026-12-01")
+    assert 'href="#document"' in page  # no PDF attached either
+    assert "Du behöver hjälp.</textarea>" in page  # nothing typed is lost
+
+    supplement = staff.post(f"{path}/komplettering", data={"csrf_token": token, "text": "Skicka intyget."})
+    page = assert_error(supplement, "due_date", "Skriv sista dag för svar, till exempel 2026-12-15")
+    assert "Skicka intyget.</textarea>" in page
+
+    note = staff.post(f"{path}/anteckning", data={"csrf_token": token, "body": ""})
+    assert_error(note, "body", "Skriv anteckningen")
+
+    message = staff.post(
+        f"{path}/meddelanden",
+        data={
+            "csrf_token": token,
+            "body": "Se bilagan.",
+            "attachment": (io.BytesIO(b"MZ\x90\x00"), "virus.exe"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = assert_error(
+        message,
+        "message-body",
+        "Meddelandet kunde inte skickas: skriv något, och bifoga bara PDF, JPG, PNG eller HEIC.",
+    )
+    assert "Se bilagan.</textarea>" in page
+
+    with app.app_context(), all_municipalities():
+        assert get_session().scalar(sa.select(sa.func.count()).select_from(Decision)) == 0
