@@ -246,7 +246,7 @@ def test_staff_forms_show_their_errors_in_a_summary_with_what_was_typed(app, cli
     page = assert_error(
         message,
         "message-body",
-        "Meddelandet kunde inte skickas: skriv något, och bifoga bara PDF, JPG, PNG eller HEIC.",
+        "Filen måste vara en PDF, JPG, PNG eller ett foto från en mobil (HEIC).",
     )
     assert "Se bilagan.</textarea>" in page
 
