@@ -192,6 +192,19 @@ def taken_in_municipality(
     return session.scalar(stmt.limit(1)) is not None
 
 
+# SQLite takes its write lock at BEGIN IMMEDIATE. Reads need no lock in WAL mode, so a request that only
+# reads (GET, HEAD) begins deferred and never queues behind a writer; everything else (POST services read,
+# check and then write, atomically; the worker; the CLI) begins IMMEDIATE.
+_READ_METHODS = frozenset({"GET", "HEAD"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _begins_deferred() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in _READ_METHODS
+
+
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
@@ -201,18 +214,47 @@ def make_engine(url: str) -> sa.Engine:
             # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN instead.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            # WAL lets the outbox worker and the web workers read and write side by side.
+            # WAL: readers never wait for the writer, nor it for them.
             cur.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit is written to the WAL but not fsynced; the WAL is fsynced at each
+            # checkpoint. A crash of the application (or gunicorn, or a kill -9) loses nothing committed;
+            # a power loss or OS crash may lose the last transactions before the checkpoint, never the
+            # database's consistency (a read's audit event goes with the page's other writes, or not at
+            # all). Installations that cannot accept that run PostgreSQL (see README, Performance).
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            # IMMEDIATE: take the write lock at the start. A deferred transaction that reads, waits (on
-            # BankID, say) and then writes fails at once in WAL mode if another connection wrote
-            # meanwhile; busy_timeout cannot help it. One machine serialises writes either way.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if _begins_deferred():
+                conn.info["sqlite_txn"] = "deferred"
+                conn.exec_driver_sql("BEGIN")
+            else:
+                # A deferred transaction that reads, waits (on BankID, say) and then writes fails at once
+                # in WAL mode if another connection wrote meanwhile; busy_timeout cannot help it.
+                conn.info["sqlite_txn"] = "immediate"
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_write_after_read(conn, cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+            # A read request's writes record what it read (the audit event, read receipts, last seen),
+            # never a decision on it: they need no snapshot of the reads. So the first write ends the read
+            # transaction and takes the write lock in a new one, which busy_timeout can wait for, instead
+            # of upgrading a stale snapshot (SQLITE_BUSY at once under load). Services that decide on
+            # what they read run on POST, whose transactions begin IMMEDIATE.
+            state = conn.info.get("sqlite_txn")
+            if state == "immediate" or state is None:
+                return
+            if not statement.lstrip()[:7].upper().startswith(_WRITES):
+                conn.info["sqlite_txn"] = "read"
+                return
+            if state == "read" and not conn.in_nested_transaction():
+                raw = cursor.connection
+                raw.execute("COMMIT")
+                raw.execute("BEGIN IMMEDIATE")
+            conn.info["sqlite_txn"] = "immediate"
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
