@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -27,6 +28,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from forms import engine
 from forms.base import Answers, EService, Step
@@ -689,7 +691,9 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
     eservice = _eservice_or_404(draft.eservice_id)
     from portal.cases.models import Case
 
-    case = get_session().get(Case, draft.case_id)
+    case = get_session().scalar(
+        sa.select(Case).where(Case.id == draft.case_id).options(selectinload(Case.documents))
+    )
     receipt_doc = next((d for d in case.documents if d.kind == "kvitto"), None) if case else None
     if case is not None:
         audit.by_person(

@@ -57,8 +57,8 @@ class ProviderChoice(Base):
     provider: Mapped[Provider] = relationship()
     effective_date: Mapped[dt.date]
     chosen_at: Mapped[CreatedAt]
-    chosen_by_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    chosen_by_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     # The choice made after this one: it takes over at its own effective date.
-    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("provider_choice.id"))
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("provider_choice.id"), index=True)
     # A choice for a later date that a newer choice overrode before that date came: it never serves.
     cancelled_at: Mapped[OptionalTimestamp]
