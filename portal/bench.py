@@ -135,7 +135,7 @@ def make_data(database_url: str) -> dict[str, str]:
     from portal.accounts.models import Person
     from portal.auth import services
     from portal.cases.models import Case
-    from portal.cli import upgrade_database
+    from portal.cli import analyze, upgrade_database
     from portal.config import Config
     from portal.db import all_municipalities, get_session, only_municipality
     from portal.demo.kundval import seed_granted_case
@@ -189,6 +189,7 @@ def make_data(database_url: str) -> dict[str, str]:
         ]
         db.execute(sa.insert(Case), cases)
         db.commit()
+        analyze(database_url)  # as after a large import: the planner's statistics include the new cases
         britt = db.scalar(sa.select(Person).where(Person.personal_number == BRITT))
         omar_person = db.scalar(sa.select(Person).where(Person.personal_number == OMAR))
         if omar_person is None:

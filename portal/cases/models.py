@@ -16,12 +16,15 @@ STATUSES = ("submitted", "received", "investigating", "supplement_requested", "d
 
 class Case(MunicipalMixin, Base):
     __tablename__ = "case"
-    # The staff inbox: a unit's cases, newest first.
-    __table_args__ = (sa.Index("ix_case_unit_id_created_at", "unit_id", "created_at"),)
+    # The staff inbox (a unit's cases) and Mina sidor, Mina ärenden (a person's), newest first.
+    __table_args__ = (
+        sa.Index("ix_case_unit_id_created_at", "unit_id", "created_at"),
+        sa.Index("ix_case_subject_id_created_at", "subject_id", "created_at"),
+    )
 
     id: Mapped[UUIDPK]
     case_number: Mapped[str] = mapped_column(sa.String(12), unique=True)
-    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
     subject: Mapped[Person] = relationship(foreign_keys=[subject_id])
     applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     eservice_id: Mapped[str] = mapped_column(sa.String(60))

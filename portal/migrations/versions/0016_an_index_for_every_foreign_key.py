@@ -36,6 +36,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_applicant_id'), ['applicant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_assigned_to_id'), ['assigned_to_id'], unique=False)
         batch_op.create_index('ix_case_unit_id_created_at', ['unit_id', 'created_at'], unique=False)
+        batch_op.drop_index(batch_op.f('ix_case_subject_id'))
+        batch_op.create_index('ix_case_subject_id_created_at', ['subject_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_decided_by_id'), ['decided_by_id'], unique=False)
@@ -154,6 +156,8 @@ def downgrade() -> None:
 
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index('ix_case_unit_id_created_at')
+        batch_op.drop_index('ix_case_subject_id_created_at')
+        batch_op.create_index(batch_op.f('ix_case_subject_id'), ['subject_id'], unique=False)
         batch_op.drop_index(batch_op.f('ix_case_assigned_to_id'))
         batch_op.drop_index(batch_op.f('ix_case_applicant_id'))
 
