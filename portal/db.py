@@ -194,15 +194,28 @@ def taken_in_municipality(
 
 # SQLite takes its write lock at BEGIN IMMEDIATE. Reads need no lock in WAL mode, so a request that only
 # reads (GET, HEAD) begins deferred and never queues behind a writer; everything else (POST services read,
-# check and then write, atomically; the worker; the CLI) begins IMMEDIATE.
+# check and then write, atomically; GETs marked ``decides_on_get``; the worker; the CLI) begins IMMEDIATE.
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+DECIDES_ON_GET_ATTR = "_portal_decides_on_get"
+
+
+def decides_on_get(view: Any) -> Any:
+    """A GET that reads and then writes what it decided on (a BankID poll that completes a login or a
+    signature once, an OpenID callback): its transactions begin IMMEDIATE, as a POST's do."""
+    setattr(view, DECIDES_ON_GET_ATTR, True)
+    return view
 
 
 def _begins_deferred() -> bool:
     from flask import has_request_context, request
 
-    return has_request_context() and request.method in _READ_METHODS
+    if not has_request_context() or request.method not in _READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, DECIDES_ON_GET_ATTR, False)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -243,7 +256,7 @@ def make_engine(url: str) -> sa.Engine:
             # never a decision on it: they need no snapshot of the reads. So the first write ends the read
             # transaction and takes the write lock in a new one, which busy_timeout can wait for, instead
             # of upgrading a stale snapshot (SQLITE_BUSY at once under load). Services that decide on
-            # what they read run on POST, whose transactions begin IMMEDIATE.
+            # what they read run on POST or are marked ``decides_on_get``: they begin IMMEDIATE.
             state = conn.info.get("sqlite_txn")
             if state == "immediate" or state is None:
                 return

@@ -44,7 +44,7 @@ from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.oidc import loa_at_least
 from portal.cases.models import Document
-from portal.db import get_session
+from portal.db import decides_on_get, get_session
 from portal.files.responses import audited_file, file_response
 from portal.files.storage import storage
 from portal.representation import access as representation
@@ -481,6 +481,7 @@ def _complete(draft: Draft, eservice: EService, order: Any, role: str) -> str:
 
 
 @bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>")
+@decides_on_get
 @citizen_required
 def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     draft, eservice = _draft_for_role(draft_id, role)
@@ -500,6 +501,7 @@ def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 
 
 @bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>/status")
+@decides_on_get
 @citizen_required
 def sign_status(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     draft, eservice = _draft_for_role(draft_id, role)
@@ -591,6 +593,7 @@ def sign_oidc(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 
 
 @bp.get("/ansokan/skriv-under/e-legitimation/<provider_id>/callback")
+@decides_on_get
 @citizen_required
 def sign_oidc_callback(provider_id: str) -> ResponseReturnValue:
     pending = session.pop(SIGN_OIDC_KEY, None)

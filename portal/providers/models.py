@@ -54,7 +54,8 @@ class ProviderChoice(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
-    provider: Mapped[Provider] = relationship()
+    # Shown wherever a choice is (the case page, Mina sidor): loaded with it, not by a query of its own.
+    provider: Mapped[Provider] = relationship(lazy="joined")
     effective_date: Mapped[dt.date]
     chosen_at: Mapped[CreatedAt]
     chosen_by_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)

@@ -66,3 +66,42 @@ def test_a_read_pages_audit_event_survives_a_write_in_between(fresh_app, sqlite_
             sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "case_list_read")
         )
     assert count >= 2
+
+
+def _begins(app, client, path: str) -> list[str]:  # type: ignore[no-untyped-def]
+    begins: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    engine = app.extensions["db_engine"]
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        client.get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    return begins
+
+
+def test_a_bankid_poll_that_completes_a_login_holds_the_write_lock_from_its_first_read(
+    fresh_app, sqlite_file
+):
+    # The poll reads the order and marks it used: twice at once must give one login, as on POST.
+    client = fresh_app.test_client()
+    assert set(_begins(fresh_app, client, "/logga-in/bankid/status")) == {"BEGIN IMMEDIATE"}
+    assert set(_begins(fresh_app, client, "/logga-in")) == {"BEGIN"}
+
+
+def test_every_bankid_poll_and_openid_callback_is_marked(fresh_app):
+    from portal.db import DECIDES_ON_GET_ATTR
+
+    endings = ("bankid_wait", "bankid_status", "oidc_callback", "sign_wait", "sign_status", "accept_wait")
+    polls = [
+        rule.endpoint
+        for rule in fresh_app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint.endswith((*endings, "accept_status"))
+    ]
+    assert len(polls) >= 10
+    unmarked = [e for e in polls if not getattr(fresh_app.view_functions[e], DECIDES_ON_GET_ATTR, False)]
+    assert unmarked == []
