@@ -42,6 +42,21 @@ def upgrade_database(database_url: str) -> None:
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), "head")
+    analyze(database_url)
+
+
+def analyze(database_url: str) -> None:
+    """Refresh the query planner's statistics. SQLite has none until ANALYZE and then picks among equal
+    looking indexes blindly (a person's cases through the municipality's index: the whole table); run
+    after an upgrade and after a large import. PostgreSQL's autovacuum keeps its own, this only hurries it."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
 
 
 class UnsafeSettings(NoAppException):

@@ -195,6 +195,32 @@ def taken_in_municipality(
     return session.scalar(stmt.limit(1)) is not None
 
 
+# SQLite takes its write lock at BEGIN IMMEDIATE. Reads need no lock in WAL mode, so a request that only
+# reads (GET, HEAD) begins deferred and never queues behind a writer; everything else (POST services read,
+# check and then write, atomically; GETs marked ``decides_on_get``; the worker; the CLI) begins IMMEDIATE.
+_READ_METHODS = frozenset({"GET", "HEAD"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+DECIDES_ON_GET_ATTR = "_portal_decides_on_get"
+
+
+def decides_on_get(view: Any) -> Any:
+    """A GET that reads and then writes what it decided on (a BankID poll that completes a login or a
+    signature once, an OpenID callback): its transactions begin IMMEDIATE, as a POST's do."""
+    setattr(view, DECIDES_ON_GET_ATTR, True)
+    return view
+
+
+def _begins_deferred() -> bool:
+    from flask import has_request_context, request
+
+    if not has_request_context() or request.method not in _READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, DECIDES_ON_GET_ATTR, False)
+
+
 def locked(session: Session, model: type[T], ident: object) -> T | None:
     """The row as it is now, locked until the transaction ends: what a completing action reads before it
     decides, so that the same action arriving twice at once has one effect (the second waits and then sees
@@ -218,18 +244,47 @@ def make_engine(url: str) -> sa.Engine:
             # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN instead.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            # WAL lets the outbox worker and the web workers read and write side by side.
+            # WAL: readers never wait for the writer, nor it for them.
             cur.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit is written to the WAL but not fsynced; the WAL is fsynced at each
+            # checkpoint. A crash of the application (or gunicorn, or a kill -9) loses nothing committed;
+            # a power loss or OS crash may lose the last transactions before the checkpoint, never the
+            # database's consistency (a read's audit event goes with the page's other writes, or not at
+            # all). Installations that cannot accept that run PostgreSQL (see README, Performance).
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
-            # IMMEDIATE: take the write lock at the start. A deferred transaction that reads, waits (on
-            # BankID, say) and then writes fails at once in WAL mode if another connection wrote
-            # meanwhile; busy_timeout cannot help it. One machine serialises writes either way.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if _begins_deferred():
+                conn.info["sqlite_txn"] = "deferred"
+                conn.exec_driver_sql("BEGIN")
+            else:
+                # A deferred transaction that reads, waits (on BankID, say) and then writes fails at once
+                # in WAL mode if another connection wrote meanwhile; busy_timeout cannot help it.
+                conn.info["sqlite_txn"] = "immediate"
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_write_after_read(conn, cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+            # A read request's writes record what it read (the audit event, read receipts, last seen),
+            # never a decision on it: they need no snapshot of the reads. So the first write ends the read
+            # transaction and takes the write lock in a new one, which busy_timeout can wait for, instead
+            # of upgrading a stale snapshot (SQLITE_BUSY at once under load). Services that decide on
+            # what they read run on POST or are marked ``decides_on_get``: they begin IMMEDIATE.
+            state = conn.info.get("sqlite_txn")
+            if state == "immediate" or state is None:
+                return
+            if not statement.lstrip()[:7].upper().startswith(_WRITES):
+                conn.info["sqlite_txn"] = "read"
+                return
+            if state == "read" and not conn.in_nested_transaction():
+                raw = cursor.connection
+                raw.execute("COMMIT")
+                raw.execute("BEGIN IMMEDIATE")
+            conn.info["sqlite_txn"] = "immediate"
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)

@@ -30,7 +30,7 @@ class Draft(MunicipalMixin, Base):
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     owner: Mapped[Person] = relationship(foreign_keys=[owner_id])
     # The person the application is about, when an ombud applies for them (later issue); else the owner.
-    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     eservice_id: Mapped[str] = mapped_column(sa.String(60))
     eservice_version: Mapped[int]
     # {step_id: {field: value or [values]}} for a step; {step_id: [{...}, ...]} for a repeating group.
@@ -38,14 +38,17 @@ class Draft(MunicipalMixin, Base):
     current_step: Mapped[str] = mapped_column(sa.String(60), default="")
     # in_progress → awaiting_co_applicant → submitted; or cancelled
     status: Mapped[str] = mapped_column(sa.String(30), default="in_progress")
-    co_applicant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    co_applicant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[OptionalTimestamp]
-    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
 
     attachments: Mapped[list[DraftAttachment]] = relationship(
-        back_populates="draft", order_by="DraftAttachment.created_at", cascade="all, delete-orphan"
+        back_populates="draft",
+        order_by="DraftAttachment.created_at",
+        cascade="all, delete-orphan",
+        lazy="raise",
     )
 
 
@@ -61,7 +64,7 @@ class DraftAttachment(Base):
     media_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"))
+    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"), index=True)
     stored_file: Mapped[StoredFile] = relationship()
     created_at: Mapped[CreatedAt]
 
@@ -73,7 +76,7 @@ class Signature(Base):
 
     id: Mapped[UUIDPK]
     draft_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("draft.id"), index=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     role: Mapped[str] = mapped_column(sa.String(20))  # applicant, co_applicant
     user_visible_data: Mapped[str] = mapped_column(sa.Text)
     payload_sha256: Mapped[str] = mapped_column(sa.String(64))

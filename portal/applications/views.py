@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -27,6 +28,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from forms import engine
 from forms.base import Answers, EService, Step
@@ -42,7 +44,7 @@ from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.oidc import loa_at_least
 from portal.cases.models import Document
-from portal.db import get_session
+from portal.db import decides_on_get, get_session
 from portal.files import messages as files_messages
 from portal.files.responses import audited_file, file_response
 from portal.files.storage import storage
@@ -502,6 +504,7 @@ def _land(draft: Draft, role: str, outcome: services.SignOutcome) -> str:
 
 
 @bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>")
+@decides_on_get
 @citizen_required
 def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     draft, eservice = _draft_for_role(draft_id, role, signed=True)
@@ -525,6 +528,7 @@ def sign_wait(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 
 
 @bp.get("/ansokan/<uuid:draft_id>/skriv-under/<role>/status")
+@decides_on_get
 @citizen_required
 def sign_status(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     draft, eservice = _draft_for_role(draft_id, role, signed=True)
@@ -618,6 +622,7 @@ def sign_oidc(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 
 
 @bp.get("/ansokan/skriv-under/e-legitimation/<provider_id>/callback")
+@decides_on_get
 @citizen_required
 def sign_oidc_callback(provider_id: str) -> ResponseReturnValue:
     pending = session.pop(SIGN_OIDC_KEY, None)
@@ -718,7 +723,9 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
     eservice = _eservice_or_404(draft.eservice_id)
     from portal.cases.models import Case
 
-    case = get_session().get(Case, draft.case_id)
+    case = get_session().scalar(
+        sa.select(Case).where(Case.id == draft.case_id).options(selectinload(Case.documents))
+    )
     receipt_doc = next((d for d in case.documents if d.kind == "kvitto"), None) if case else None
     if case is not None:
         audit.by_person(

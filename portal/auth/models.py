@@ -25,8 +25,8 @@ class LoginSession(Base):
     person: Mapped[Person | None] = relationship(lazy="joined", foreign_keys=[person_id])
     # Set for a staff login: the staff account the person logged in as. Staff and citizen logins are
     # separate sessions with separate cookies' keys, never one session for both.
-    staff_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    staff_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     method: Mapped[str] = mapped_column(sa.String(20))  # "bankid", later "oidc:<provider>"
     # Level of assurance (tillitsnivå); BankID is LoA3 / eIDAS substantial.
     loa: Mapped[str] = mapped_column(sa.String(20))
@@ -37,9 +37,11 @@ class LoginSession(Base):
     # The OpenID provider's ID token, kept for RP-initiated logout (id_token_hint); empty for BankID.
     id_token: Mapped[str] = mapped_column(sa.Text, default="")
     # Who the person acts for (a principal under a representation); None when acting for themselves.
-    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     # The representation the person chose to act under; checked again on every request.
-    acting_representation_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("representation.id"))
+    acting_representation_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("representation.id"), index=True
+    )
 
 
 class RateLimitCounter(Base):
@@ -63,7 +65,7 @@ class BankIDOrder(Base):
 
     id: Mapped[UUIDPK]
     handle_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"))
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     purpose: Mapped[str] = mapped_column(sa.String(10))  # "auth" or "sign"
     same_device: Mapped[bool]
     order_ref: Mapped[str] = mapped_column(sa.String(64))
@@ -75,7 +77,7 @@ class BankIDOrder(Base):
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending, failed, complete
     hint_code: Mapped[str] = mapped_column(sa.String(40), default="")
     error_code: Mapped[str] = mapped_column(sa.String(40), default="")
-    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     finished_at: Mapped[OptionalTimestamp]
     # What a sign order is for, e.g. "draft:<id>:applicant"; the flow that started it checks it.
     purpose_ref: Mapped[str] = mapped_column(sa.String(100), default="")

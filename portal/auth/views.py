@@ -30,6 +30,7 @@ from portal.auth import bankid_flow, oidc, oidc_flow, protection, services
 from portal.auth.bankid import user_message
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.auth.models import BankIDOrder
+from portal.db import decides_on_get
 from portal.i18n import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -118,12 +119,14 @@ BANKID = bankid_flow.BankIDLogin(
 
 
 @bp.get("/logga-in/bankid")
+@decides_on_get
 @public
 def bankid_wait() -> ResponseReturnValue:
     return BANKID.wait()
 
 
 @bp.get("/logga-in/bankid/status")
+@decides_on_get
 @public
 def bankid_status() -> ResponseReturnValue:
     return BANKID.status()
@@ -154,6 +157,7 @@ def oidc_start(provider_id: str) -> ResponseReturnValue:
 
 
 @bp.get("/logga-in/oidc/<provider_id>/callback")
+@decides_on_get
 @public
 def oidc_callback(provider_id: str) -> ResponseReturnValue:
     provider = oidc_flow.provider_or_404(provider_id, "citizen")

@@ -16,12 +16,17 @@ STATUSES = ("submitted", "received", "investigating", "supplement_requested", "d
 
 class Case(MunicipalMixin, Base):
     __tablename__ = "case"
+    # The staff inbox (a unit's cases) and Mina sidor, Mina ärenden (a person's), newest first.
+    __table_args__ = (
+        sa.Index("ix_case_unit_id_created_at", "unit_id", "created_at"),
+        sa.Index("ix_case_subject_id_created_at", "subject_id", "created_at"),
+    )
 
     id: Mapped[UUIDPK]
     case_number: Mapped[str] = mapped_column(sa.String(12), unique=True)
-    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
     subject: Mapped[Person] = relationship(foreign_keys=[subject_id])
-    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     eservice_id: Mapped[str] = mapped_column(sa.String(60))
     eservice_version: Mapped[int]
     case_type: Mapped[str] = mapped_column(sa.String(60))
@@ -30,15 +35,19 @@ class Case(MunicipalMixin, Base):
     # The canonical JSON payload as submitted (see forms/ for its schema per e-service and version).
     payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)
     external_ref: Mapped[str] = mapped_column(sa.String(100), default="")
-    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     created_at: Mapped[CreatedAt]
     received_at: Mapped[OptionalTimestamp]
     # The signed draft this case was submitted from (unique: one signature gives one case, however often its
     # completion arrives); none for a case made otherwise. use_alter: draft.case_id points back here.
     draft_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("draft.id", use_alter=True), unique=True)
 
-    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.at")
-    documents: Mapped[list[Document]] = relationship(back_populates="case", order_by="Document.created_at")
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.at", lazy="raise"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="case", order_by="Document.created_at", lazy="raise"
+    )
 
 
 class CaseEvent(Base):
@@ -70,12 +79,12 @@ class Document(Base):
     media_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"))
+    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"), index=True)
     stored_file: Mapped[StoredFile] = relationship()
     created_at: Mapped[CreatedAt]
     read_at: Mapped[OptionalTimestamp]
     visible_to_citizen: Mapped[bool] = mapped_column(default=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
 
 
 class Decision(Base):
@@ -90,9 +99,9 @@ class Decision(Base):
     decided_at: Mapped[dt.date]
     # Three weeks from when the citizen is notified; the portal counts from publication and says so.
     appeal_deadline: Mapped[dt.date]
-    document_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("document.id"))
+    document_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("document.id"), index=True)
     document: Mapped[Document] = relationship()
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     published_at: Mapped[CreatedAt]
     read_at: Mapped[OptionalTimestamp]
 
@@ -104,7 +113,7 @@ class SupplementRequest(Base):
 
     id: Mapped[UUIDPK]
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     text: Mapped[str] = mapped_column(sa.Text)
     due_date: Mapped[dt.date]
     status: Mapped[str] = mapped_column(sa.String(20), default="open")  # open, answered
@@ -120,6 +129,6 @@ class StaffNote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
-    author_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[CreatedAt]

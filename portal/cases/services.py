@@ -336,11 +336,19 @@ def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
     from portal.cases.models import Decision
 
     unread = session.scalars(
-        sa.select(Decision).where(Decision.case_id == case.id, Decision.read_at.is_(None))
-    )
+        sa.select(Decision.id).where(Decision.case_id == case.id, Decision.read_at.is_(None))
+    ).all()
     changed = False
-    for decision in unread:
-        decision.read_at = utcnow()
+    for decision_id in unread:
+        # Conditional, in the write transaction: of two pages opened at once, one records the receipt (the
+        # case page reads in a transaction of its own, without the write lock; see portal.db).
+        marked = session.execute(
+            sa.update(Decision)
+            .where(Decision.id == decision_id, Decision.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
+        if not marked.rowcount:
+            continue
         add_event(session, case, "decision_read", visible_to_citizen=False)
         audit.record(
             session,
@@ -349,7 +357,7 @@ def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
             actor_id=person_id,
             subject_person_id=case.subject_id,
             object_type="decision",
-            object_id=str(decision.id),
+            object_id=str(decision_id),
         )
         changed = True
     if changed:

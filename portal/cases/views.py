@@ -106,7 +106,8 @@ def _render_case(
     ).all()
     # Showing the decision on this page is opening it: the read receipt staff see.
     cases_services.mark_decisions_read(session, case, g.person.id)
-    conversation = messaging.thread(session, case)
+    case_threads = messaging.threads(session, case)
+    conversation = case_threads.get("handlaggare")
     # Kundval: the utförare serving the case (its own thread), and whether this insats can be chosen for.
     serving = providers.current_choice(session, case.id)
     pending = providers.pending_choice(session, case.id)
@@ -114,7 +115,7 @@ def _render_case(
     can_choose = providers.granted_case(
         session, case.subject_id, g.municipality.id, case.id
     ) is not None and (rep is None or representation.allows_case(rep, case, "apply"))
-    utforare_thread = messaging.thread(session, case, "utforare") if serving is not None else None
+    utforare_thread = case_threads.get("utforare") if serving is not None else None
     utforare_authors = providers.author_providers(session, utforare_thread)
     unread_ids = {
         m.id

@@ -19,7 +19,9 @@ class MessageThread(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
     audience: Mapped[str] = mapped_column(sa.String(20))  # handlaggare, utforare
     created_at: Mapped[CreatedAt]
-    messages: Mapped[list[Message]] = relationship(back_populates="thread", order_by="Message.created_at")
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="thread", order_by="Message.created_at", lazy="raise"
+    )
 
 
 class Message(Base):
@@ -29,13 +31,13 @@ class Message(Base):
     thread_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("message_thread.id"), index=True)
     thread: Mapped[MessageThread] = relationship(back_populates="messages")
     author_type: Mapped[str] = mapped_column(sa.String(10))  # person, staff
-    author_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
-    author_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    author_person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    author_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[CreatedAt]
     # Read by the other side: the citizen reads staff messages, staff read the citizen's.
     read_at: Mapped[OptionalTimestamp]
-    attachments: Mapped[list[MessageAttachment]] = relationship(back_populates="message")
+    attachments: Mapped[list[MessageAttachment]] = relationship(back_populates="message", lazy="raise")
 
 
 class MessageAttachment(Base):
@@ -48,5 +50,5 @@ class MessageAttachment(Base):
     media_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"))
+    stored_file_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("stored_file.id"), index=True)
     stored_file: Mapped[StoredFile] = relationship()

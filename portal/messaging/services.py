@@ -21,11 +21,20 @@ MAX_BODY = 8000
 
 
 def thread(session: Session, case: Case, audience: str = "handlaggare") -> MessageThread | None:
-    return session.scalar(
+    return threads(session, case, (audience,)).get(audience)
+
+
+def threads(
+    session: Session, case: Case, audiences: tuple[str, ...] = ("handlaggare", "utforare")
+) -> dict[str, MessageThread]:
+    """The case's threads by audience, with their messages and attachments, in three statements however
+    many threads."""
+    found = session.scalars(
         sa.select(MessageThread)
         .options(selectinload(MessageThread.messages).selectinload(Message.attachments))
-        .where(MessageThread.case_id == case.id, MessageThread.audience == audience)
+        .where(MessageThread.case_id == case.id, MessageThread.audience.in_(audiences))
     )
+    return {t.audience: t for t in found}
 
 
 def post(

@@ -18,7 +18,7 @@ class OutboxItem(Base):
     __table_args__ = (sa.Index("ix_outbox_item_due", "status", "next_attempt_at"),)
 
     id: Mapped[IntPK]
-    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"))
+    municipality_id: Mapped[int | None] = mapped_column(sa.ForeignKey("municipality.id"), index=True)
     topic: Mapped[str] = mapped_column(sa.String(60))  # application.submitted, notification.email, …
     adapter: Mapped[str] = mapped_column(sa.String(40))
     payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)

@@ -54,11 +54,12 @@ class ProviderChoice(Base):
     case_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("case.id"), index=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), index=True)
-    provider: Mapped[Provider] = relationship()
+    # Shown wherever a choice is (the case page, Mina sidor): loaded with it, not by a query of its own.
+    provider: Mapped[Provider] = relationship(lazy="joined")
     effective_date: Mapped[dt.date]
     chosen_at: Mapped[CreatedAt]
-    chosen_by_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    chosen_by_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     # The choice made after this one: it takes over at its own effective date.
-    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("provider_choice.id"))
+    replaced_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("provider_choice.id"), index=True)
     # A choice for a later date that a newer choice overrode before that date came: it never serves.
     cancelled_at: Mapped[OptionalTimestamp]

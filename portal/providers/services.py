@@ -152,8 +152,11 @@ def cases_served_by(
 def granted_cases(session: Session, person_id: int, municipality_id: int) -> list[Case]:
     """The person's open cases whose newest decision grants the insats, of a service that some active
     provider here offers (kundval); one query."""
+    # The newest decision of each of the person's cases (not of every case there is).
     newest = (
         sa.select(Decision.case_id, sa.func.max(Decision.published_at).label("published_at"))
+        .join(Case, Case.id == Decision.case_id)
+        .where(Case.subject_id == person_id)
         .group_by(Decision.case_id)
         .subquery()
     )

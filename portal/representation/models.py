@@ -64,16 +64,16 @@ class Representation(MunicipalMixin, Base):
     # The agent's acceptance, signed with their own BankID: signed_text, signature, ocsp_response, order_ref.
     acceptance: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     # ... or the staff member who registered it and the decision or förordnande they uploaded ...
-    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-    document_file_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("stored_file.id"))
+    registered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    document_file_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("stored_file.id"), index=True)
     document_filename: Mapped[str] = mapped_column(sa.String(255), default="")
     document_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
     # Four eyes: the second staff member who approved or refused a staff registration, and why refused.
-    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
     reviewed_at: Mapped[OptionalTimestamp]
     refusal_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # ... or the dödsboanmälan that named the dödsbodelägare.
-    source_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"))
+    source_case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
 
     @property
     def rights(self) -> list[str]:

@@ -41,7 +41,7 @@ from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.cases.models import Case
-from portal.db import get_session, utcnow
+from portal.db import decides_on_get, get_session, utcnow
 from portal.representation import services
 from portal.representation.forms import FullmaktForm, check_fullmakt, default_until, error_list
 from portal.representation.models import Representation
@@ -373,6 +373,7 @@ def sign_start(rep_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/fullmakter/<uuid:rep_id>/skriv-under")
+@decides_on_get
 @citizen_required
 def sign_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _signing(rep_id)
@@ -389,6 +390,7 @@ def sign_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/fullmakter/<uuid:rep_id>/skriv-under/status")
+@decides_on_get
 @citizen_required
 def sign_status(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _own_or_404(rep_id, unsigned=None)
@@ -463,6 +465,7 @@ def accept_start(rep_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/fullmakter/erbjudanden/<uuid:rep_id>/godta")
+@decides_on_get
 @citizen_required
 def accept_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _accepting(rep_id)
@@ -478,6 +481,7 @@ def accept_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
 
 
 @bp.get("/fullmakter/erbjudanden/<uuid:rep_id>/godta/status")
+@decides_on_get
 @citizen_required
 def accept_status(rep_id: uuid.UUID) -> ResponseReturnValue:
     return _status(_accepting(rep_id), "agent")

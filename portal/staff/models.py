@@ -27,10 +27,10 @@ class StaffUser(MunicipalMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(200), default="")
     roles: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
     unit: Mapped[Unit | None] = relationship()
     # For role utforare: the provider whose cases (where it is the citizen's current choice) they see.
-    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"))
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[CreatedAt]
 

@@ -48,7 +48,7 @@ from portal.auth.views import END_REASONS
 from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
-from portal.db import get_session, taken_in_municipality
+from portal.db import decides_on_get, get_session, taken_in_municipality
 from portal.files.messages import UPLOAD_MESSAGES, pdf_upload_message
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
@@ -196,12 +196,14 @@ BANKID = bankid_flow.BankIDLogin(
 
 
 @bp.get("/logga-in/bankid")
+@decides_on_get
 @public
 def bankid_wait() -> ResponseReturnValue:
     return BANKID.wait()
 
 
 @bp.get("/logga-in/bankid/status")
+@decides_on_get
 @public
 def bankid_status() -> ResponseReturnValue:
     return BANKID.status()
@@ -230,6 +232,7 @@ def oidc_start(provider_id: str) -> ResponseReturnValue:
 
 
 @bp.get("/logga-in/oidc/<provider_id>/callback")
+@decides_on_get
 @public
 def oidc_callback(provider_id: str) -> ResponseReturnValue:
     provider = oidc_flow.provider_or_404(provider_id, "staff")
@@ -385,8 +388,8 @@ def _render_case(
         ).all()
     )
     answers = _answer_sections(current)
-    conversation = messaging.thread(db, current)
-    utforare_thread = messaging.thread(db, current, "utforare")
+    case_threads = messaging.threads(db, current)
+    conversation, utforare_thread = case_threads.get("handlaggare"), case_threads.get("utforare")
     messaging.mark_read(db, current, by="staff", audience="handlaggare")
     delivery = cases.waiting_delivery(db, current)
     audit.by_staff(

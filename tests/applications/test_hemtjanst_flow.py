@@ -4,6 +4,7 @@ import re
 
 import sqlalchemy as sa
 from pypdf import PdfReader
+from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case
@@ -43,7 +44,9 @@ def test_hemtjanst_from_start_page_to_received_case(app, client, bankid_simulato
 
     with app.app_context(), all_municipalities():
         session = get_session()
-        case = session.scalar(sa.select(Case).where(Case.case_number == number))
+        case = session.scalar(
+            sa.select(Case).where(Case.case_number == number).options(selectinload(Case.events))
+        )
         assert case.status == "submitted"
         kinds = {e.kind for e in case.events}
         assert kinds == {"submitted"}
