@@ -35,8 +35,8 @@ class UploadRecord(MunicipalMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     side: Mapped[str] = mapped_column(sa.String(12))  # citizen, municipality
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-    api_client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_client.id"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    api_client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_client.id"), index=True)
     case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
     size: Mapped[int]
     created_at: Mapped[CreatedAt] = mapped_column(index=True)
