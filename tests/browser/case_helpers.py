@@ -453,7 +453,7 @@ def arrange_hemtjanst(base_url: str, simulator: Any, person: Person) -> Arranged
         link = re.search(rf'href="(/arenden/[0-9a-f-]{{36}})">[^<]*<span[^>]*>[^<]*{number[1]}</span>', cases)
         assert link, cases
         documents = citizen.get(link[1]).text
-        kvitto = re.search(r'href="(/dokument/[0-9a-f-]{36})"><bdi>Kvittens', documents)
+        kvitto = re.search(r'href="(/dokument/[0-9a-f-]{36})">(?:<bdi>)?Kvittens', documents)
         assert kvitto, documents
         return ArrangedCase(number[1], link[1], kvitto[1])
     finally:

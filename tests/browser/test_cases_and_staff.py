@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import Locator, Page, expect
 
 from tests.applications.flow_helpers import small_pdf
@@ -295,7 +296,7 @@ def test_a_case_from_application_to_decision_in_two_browsers(
     send_staff_message(staff, MESSAGE)
     request_supplement(staff, REQUEST, due)
     expect(staff_section_after(staff, "Begärda kompletteringar")).to_contain_text(
-        f"{REQUEST} Svara senast {due.isoformat()} – Inte besvarad än"
+        f"{REQUEST} Svara senast {format_date(due, 'long', locale='sv')} – Inte besvarad än"
     )
 
     # The citizen is told by e-mail, with nothing of what it is about.
@@ -348,8 +349,9 @@ def test_a_case_from_application_to_decision_in_two_browsers(
     open_staff_case(staff, number)
     expect(messages_from(staff, "Sökanden")).to_contain_text(REPLY)
     expect(messages_from(staff, OMAR.name).filter(has_text=MESSAGE)).to_contain_text("Läst av sökanden")
+    # Dates are written one way in Swedish: "Besvarad 2 december 2026 10:14".
     expect(staff_section_after(staff, "Begärda kompletteringar")).to_contain_text(
-        f"Besvarad {dt.date.today().year}"
+        re.compile(rf"Besvarad \d{{1,2}} \w+ {dt.date.today().year}")
     )
     expect(staff_section_after(staff, "Begärda kompletteringar")).to_contain_text(ANSWER)
     attachment = staff.locator("main .document-list").get_by_role("link", name=certificate.name, exact=True)
