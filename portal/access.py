@@ -11,7 +11,10 @@ import functools
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, url_for
+
+from portal.actor import SYSTEM, Actor, ActorKind
+from portal.domain_errors import Forbidden
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,13 +122,10 @@ def staff_required(*roles: str, others_to: Callable[[Any], str] | None = None) -
 
 
 def _refuse(staff: Any, roles: frozenset[str]) -> NoReturn:
-    from portal.audit import services as audit
-    from portal.db import get_session
-
-    session = get_session()
-    audit.by_staff(
-        session,
-        "access_denied",
+    # 403 and an access_denied event, recorded after the request is rolled back (portal.errors).
+    raise Forbidden(
+        audit_action="access_denied",
+        actor_kind="staff",
         object_type="route",
         object_id=request.endpoint or "",
         required_roles=sorted(roles),
@@ -133,5 +133,31 @@ def _refuse(staff: Any, roles: frozenset[str]) -> NoReturn:
         # Which object the route was asked for (ids, never a personnummer: none are in staff URLs).
         target={key: str(value) for key, value in (request.view_args or {}).items()},
     )
-    session.commit()
-    abort(403)
+
+
+def current_actor(kind: ActorKind = "person") -> Actor:
+    """The actor of this request, for services and audit events: the logged-in person (and whom they act
+    for), the staff member, the API client, or no one (``anonymous``); with the municipality of the request
+    and the client's address. Built here, on the view side, so that services never read ``g`` or
+    ``request``."""
+    if not has_request_context():
+        return SYSTEM
+    municipality = g.get("municipality")
+    municipality_id = municipality.id if municipality is not None else None
+    ip = request.remote_addr or ""
+    if kind == "staff":
+        staff = g.get("staff")
+        return Actor("staff", staff.id if staff is not None else None, None, municipality_id, ip)
+    if kind == "api":
+        client = g.get("api_client")
+        if client is not None:
+            return Actor("api", client.id, None, client.municipality_id, ip)
+        return Actor("api", None, None, municipality_id, ip)
+    if kind == "person":
+        person = g.get("person")
+        if person is not None:
+            acting_for = g.get("acting_for")
+            return Actor(
+                "person", person.id, acting_for.id if acting_for is not None else None, municipality_id, ip
+            )
+    return Actor("anonymous", None, None, municipality_id, ip)

@@ -137,7 +137,7 @@ def make_data(database_url: str) -> dict[str, str]:
     from portal.cases.models import Case
     from portal.cli import analyze, upgrade_database
     from portal.config import Config
-    from portal.db import all_municipalities, get_session, only_municipality
+    from portal.db import all_municipalities, only_municipality, unit_of_work
     from portal.demo.kundval import seed_granted_case
     from portal.demo.seed import seed
     from portal.municipalities.models import Municipality
@@ -148,69 +148,69 @@ def make_data(database_url: str) -> dict[str, str]:
     app = create_app(Config.from_env(database_url=database_url, secret_key=SECRET, bankid_simulator=False))
     with app.test_request_context("/"), all_municipalities():
         seed()
-        db = get_session()
-        seed_granted_case(db)  # Britt's granted hemtjänst: the case page measured
-        municipality = db.scalar(sa.select(Municipality).where(Municipality.is_default.is_(True)))
-        assert municipality is not None  # noqa: S101 - seeded just above
-        omar = db.scalar(
-            sa.select(StaffUser).where(
-                StaffUser.personal_number == OMAR, StaffUser.municipality_id == municipality.id
+        with unit_of_work() as db:
+            seed_granted_case(db)  # Britt's granted hemtjänst: the case page measured
+            municipality = db.scalar(sa.select(Municipality).where(Municipality.is_default.is_(True)))
+            assert municipality is not None  # noqa: S101 - seeded just above
+            omar = db.scalar(
+                sa.select(StaffUser).where(
+                    StaffUser.personal_number == OMAR, StaffUser.municipality_id == municipality.id
+                )
             )
-        )
-        assert omar is not None  # noqa: S101
-        people = [
-            {"personal_number": f"1950{i:08d}", "given_name": "Test", "surname": f"Person {i}"}
-            for i in range(400)
-        ]
-        db.execute(sa.insert(Person), people)
-        ids = db.scalars(
-            sa.select(Person.id).where(Person.personal_number.like("1950%")).order_by(Person.id)
-        ).all()
-        many = ids[0]
-        now = dt.datetime.now(dt.UTC)
-        cases = [
-            {
-                "id": uuid.uuid4(),
-                "case_number": f"B{i:07d}",
-                "municipality_id": municipality.id,
-                "subject_id": many if i < CITIZEN_CASES else ids[1 + i % (len(ids) - 1)],
-                "applicant_id": many if i < CITIZEN_CASES else ids[1 + i % (len(ids) - 1)],
-                "eservice_id": "hemtjanst",
-                "eservice_version": 1,
-                "case_type": "hemtjanst_sol",
-                "unit_id": omar.unit_id,
-                "status": ("submitted", "received", "investigating", "decided", "closed")[i % 5],
-                "payload": {},
-                "external_ref": "",
-                "assigned_to_id": omar.id if i % 3 == 0 else None,
-                "created_at": now - dt.timedelta(minutes=i),
-            }
-            for i in range(UNIT_CASES)
-        ]
-        db.execute(sa.insert(Case), cases)
-        db.commit()
+            assert omar is not None  # noqa: S101
+            people = [
+                {"personal_number": f"1950{i:08d}", "given_name": "Test", "surname": f"Person {i}"}
+                for i in range(400)
+            ]
+            db.execute(sa.insert(Person), people)
+            ids = db.scalars(
+                sa.select(Person.id).where(Person.personal_number.like("1950%")).order_by(Person.id)
+            ).all()
+            many = ids[0]
+            now = dt.datetime.now(dt.UTC)
+            cases = [
+                {
+                    "id": uuid.uuid4(),
+                    "case_number": f"B{i:07d}",
+                    "municipality_id": municipality.id,
+                    "subject_id": many if i < CITIZEN_CASES else ids[1 + i % (len(ids) - 1)],
+                    "applicant_id": many if i < CITIZEN_CASES else ids[1 + i % (len(ids) - 1)],
+                    "eservice_id": "hemtjanst",
+                    "eservice_version": 1,
+                    "case_type": "hemtjanst_sol",
+                    "unit_id": omar.unit_id,
+                    "status": ("submitted", "received", "investigating", "decided", "closed")[i % 5],
+                    "payload": {},
+                    "external_ref": "",
+                    "assigned_to_id": omar.id if i % 3 == 0 else None,
+                    "created_at": now - dt.timedelta(minutes=i),
+                }
+                for i in range(UNIT_CASES)
+            ]
+            db.execute(sa.insert(Case), cases)
         analyze(database_url)  # as after a large import: the planner's statistics include the new cases
-        britt = db.scalar(sa.select(Person).where(Person.personal_number == BRITT))
-        omar_person = db.scalar(sa.select(Person).where(Person.personal_number == OMAR))
-        if omar_person is None:
-            omar_person = Person(personal_number=OMAR, given_name="Omar", surname="Omsorg")
-            db.add(omar_person)
-            db.commit()
-        many_person = db.get(Person, many)
-        with only_municipality(municipality.id):
-            case_id = db.scalar(
-                sa.select(Case.id)
-                .where(Case.subject_id == britt.id)
-                .order_by(Case.created_at.desc())
-                .limit(1)  # type: ignore[union-attr]
-            )
-            tokens = {
-                "britt": services.start_login(britt, municipality, method="bench", loa="loa3"),
-                "many": services.start_login(many_person, municipality, method="bench", loa="loa3"),
-                "omar": services.start_login(
-                    omar_person, municipality, method="bench", loa="loa3", staff_user_id=omar.id
-                ),
-            }
+        with unit_of_work() as db:
+            britt = db.scalar(sa.select(Person).where(Person.personal_number == BRITT))
+            omar_person = db.scalar(sa.select(Person).where(Person.personal_number == OMAR))
+            if omar_person is None:
+                omar_person = Person(personal_number=OMAR, given_name="Omar", surname="Omsorg")
+                db.add(omar_person)
+                db.flush()
+            many_person = db.get(Person, many)
+            with only_municipality(municipality.id):
+                case_id = db.scalar(
+                    sa.select(Case.id)
+                    .where(Case.subject_id == britt.id)
+                    .order_by(Case.created_at.desc())
+                    .limit(1)  # type: ignore[union-attr]
+                )
+                tokens = {
+                    "britt": services.start_login(britt, municipality, method="bench", loa="loa3"),
+                    "many": services.start_login(many_person, municipality, method="bench", loa="loa3"),
+                    "omar": services.start_login(
+                        omar_person, municipality, method="bench", loa="loa3", staff_user_id=omar.id
+                    ),
+                }
         serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
         name = app.config["SESSION_COOKIE_NAME"]
         return {

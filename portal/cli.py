@@ -118,12 +118,11 @@ def seed_demo() -> None:
         raise click.ClickException("PORTAL_DEMO is off: no demo data in this installation")
     created = seed()
     # An example case to try kundval with (not in the tests' database, whose tests count their own cases).
-    from portal.db import all_municipalities, get_session
+    from portal.db import all_municipalities, unit_of_work
     from portal.demo.kundval import seed_granted_case
 
-    with all_municipalities():
-        if seed_granted_case(get_session()):
-            get_session().commit()
+    with all_municipalities(), unit_of_work() as session:
+        if seed_granted_case(session):
             created = True
     click.echo("demo data created" if created else "demo data already present")
 
@@ -133,11 +132,11 @@ def seed_demo() -> None:
 @with_appcontext
 def load_municipalities(path: Path) -> None:
     """Create or update municipalities from a JSON file (see portal/municipalities/loader.py)."""
-    from portal.db import all_municipalities
+    from portal.db import all_municipalities, unit_of_work
     from portal.municipalities.loader import MunicipalityFileError, load
 
     try:
-        with all_municipalities():
+        with all_municipalities(), unit_of_work():
             slugs = load(path)
     except MunicipalityFileError as exc:
         raise click.ClickException(str(exc)) from exc

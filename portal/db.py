@@ -1,6 +1,16 @@
-"""SQLAlchemy 2 declarative base, shared column types, the per-app engine and session, and tenancy.
+"""SQLAlchemy 2 declarative base, shared column types, the per-app engine and session, the unit of work, and
+tenancy.
 
-Views never add to or commit the session: services do (see STYLE.md).
+The unit of work: one place commits. Services add to the session and ``flush()``, never commit; views never
+touch the session's transaction at all. A web request is one transaction: when it produced a normal response
+the hook below commits it; on an exception or an error page (``portal.errors``, the API's problem details) it
+is rolled back, so a change and its audit event land together or not at all. A CLI command, a worker job, the
+demo seed and the bench scripts say where their transactions are with ``unit_of_work()``. The few things that
+must be committed on their own are marked with ``commit_now(session, reason)`` in a service, each saying why:
+events that must persist although the request fails (a refused login, a rate limit), and a commit before a
+call to BankID or a wait, so that no transaction (nor SQLite's write lock) stays open across it. An access
+refused to an object is a domain error (``portal.domain_errors.AccessDenied``): its handler rolls back, then
+records and commits the ``access_denied`` event.
 
 Tenancy lives here, in one place: every ORM statement on a ``MunicipalMixin`` model is limited to the
 municipality in scope, wherever the model appears (FROM, joins, subqueries, ``session.get``, relationship and
@@ -21,7 +31,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -290,10 +300,79 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+# --- the unit of work -------------------------------------------------------------------------------------
+
+_FAILED = "db_request_failed"
+
+
+@contextlib.contextmanager
+def unit_of_work(session: Session | None = None) -> Iterator[Session]:
+    """One transaction outside a request (a CLI command, a worker job, the demo seed, a bench script): the
+    session (the app context's, or the one given), committed at the end of the block, rolled back if it
+    raises."""
+    session = session if session is not None else get_session()
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+def commit_now(session: Session, reason: str) -> None:
+    """A deliberate commit inside a request, in a service: what the request has done so far is committed now,
+    whatever becomes of the rest of it. ``reason`` says why (it is not stored; it is there to be read and
+    grepped): an event that must persist although the request fails, or no transaction open across a call
+    to an external system or a wait. Anything else waits for the request's one commit."""
+    del reason
+    session.commit()
+
+
+def fail_request() -> None:
+    """The request ends in an error (an error page, problem details): roll back what it did, and make sure
+    its end commits nothing."""
+    if not has_request_context():
+        return
+    setattr(g, _FAILED, True)
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except sa.exc.SQLAlchemyError:
+            session.invalidate()
+
+
+def _end_request(response: Any) -> Any:
+    """The one commit of a web request that produced a normal response."""
+    session = g.get("db_session")
+    if session is None:
+        return response
+    if g.get(_FAILED):
+        session.rollback()
+        return response
+    try:
+        session.commit()
+    except Exception as exc:
+        # The commit failed (the database went away, a constraint at the last moment): the visitor gets the
+        # error page of what happened, never the page of a change that was not saved.
+        fail_request()
+        return current_app.make_response(current_app.handle_user_exception(exc))
+    return response
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["PORTAL"].database_url)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.after_request(_end_request)
+
+    @app.teardown_request
+    def _roll_back_unfinished(exc: BaseException | None) -> None:
+        # A request that ended in an exception no handler turned into a page keeps nothing, also when its
+        # app context outlives it (a test's).
+        session = g.get("db_session")
+        if session is not None and exc is not None:
+            session.rollback()
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

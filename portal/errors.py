@@ -10,6 +10,9 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import db
+from portal.domain_errors import DomainError
+
 log = logging.getLogger(__name__)
 
 PAGES = {
@@ -70,13 +73,9 @@ def _render(code: int, heading: object, text: object) -> tuple[str, int]:
     # Error pages must render even when the request failed before the municipality or login was loaded.
     g.setdefault("municipality", None)
     g.setdefault("person", None)
-    # A failed transaction must not take the error page down with it (nor a connection that is gone).
-    session = g.get("db_session")
-    if session is not None:
-        try:
-            session.rollback()
-        except sa_exc.SQLAlchemyError:
-            session.invalidate()
+    # An error page commits nothing the request did; a failed transaction must not take the page down with
+    # it (nor a connection that is gone).
+    db.fail_request()
     try:
         return render_template("errors/error.html", code=code, heading=heading, text=text), code
     except Exception:
@@ -87,7 +86,29 @@ def _render(code: int, heading: object, text: object) -> tuple[str, int]:
         )
 
 
+def record_refusal(exc: DomainError) -> None:
+    """The audit event of a refusal (``access_denied``, say): after the request is rolled back (nothing it
+    did stays), in a transaction of its own that is committed, whatever the answer."""
+    from portal.access import current_actor
+    from portal.audit import services as audit
+
+    db.fail_request()
+    session = db.get_session()
+    audit.record(session, exc.audit_action, actor=current_actor(exc.actor_kind), **exc.audit_fields)  # type: ignore[arg-type]
+    session.commit()
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> object:
+        from portal.api import views as api_views
+
+        if exc.audit_action:
+            record_refusal(exc)
+        if api_views.is_api_request():
+            return api_views.domain_problem(exc)
+        return _render(exc.status, *PAGES[exc.status])
+
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> tuple[str, int]:
         log.info("CSRF check failed on %s: %s", request.path, exc.description)

@@ -29,7 +29,7 @@ def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
 def set_preferred_locale(person: Person, locale: str) -> None:
     session = get_session()
     person.preferred_locale = locale
-    session.commit()
+    session.flush()
 
 
 def person_by_number(pnr: Personnummer, *, given_name: str = "", surname: str = "") -> Person:
@@ -59,4 +59,4 @@ def update_contact_details(
         actor_id=person.id,
         subject_person_id=person.id,
     )
-    session.commit()
+    session.flush()

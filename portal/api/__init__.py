@@ -37,7 +37,7 @@ def create_client_command(slug: str, name: str, scopes: tuple[str, ...], statuse
     import sqlalchemy as sa
 
     from portal.api.services import create_client
-    from portal.db import get_session, only_municipality
+    from portal.db import get_session, only_municipality, unit_of_work
     from portal.municipalities.models import Municipality
 
     session = get_session()
@@ -51,7 +51,7 @@ def create_client_command(slug: str, name: str, scopes: tuple[str, ...], statuse
             raise click.ClickException(f"--status {pair!r}: write CODE=STATUS")
         status_map[code.strip()] = status.strip()
     try:
-        with only_municipality(municipality_id):
+        with only_municipality(municipality_id), unit_of_work():
             client, token = create_client(session, municipality_id, name, list(scopes), status_map)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -65,10 +65,10 @@ def create_client_command(slug: str, name: str, scopes: tuple[str, ...], statuse
 def revoke_client_command(client_id: int) -> None:
     """Revoke a client: its token stops working at once."""
     from portal.api.services import revoke_client
-    from portal.db import all_municipalities, get_session
+    from portal.db import all_municipalities, unit_of_work
 
-    with all_municipalities():  # a client of any municipality, by its id
-        revoked = revoke_client(get_session(), client_id)
+    with all_municipalities(), unit_of_work() as session:  # a client of any municipality, by its id
+        revoked = revoke_client(session, client_id)
     if not revoked:
         raise click.ClickException(f"no client {client_id}")
     click.echo(f"client {client_id} revoked")

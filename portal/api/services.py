@@ -26,7 +26,7 @@ from portal.api.models import MAPPABLE_STATUSES, SCOPES, ApiClient, ApiIdempoten
 from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision, Document, SupplementRequest
-from portal.db import all_municipalities, utcnow
+from portal.db import all_municipalities, commit_now, utcnow
 from portal.files import quota, validation
 from portal.files.messages import API_DETAILS
 from portal.files.storage import storage
@@ -94,7 +94,7 @@ def create_client(
         municipality_id=municipality_id,
         scopes=client.scopes,
     )
-    session.commit()
+    session.flush()
     return client, token
 
 
@@ -112,7 +112,7 @@ def revoke_client(session: Session, client_id: int) -> bool:
         object_id=str(client.id),
         municipality_id=client.municipality_id,
     )
-    session.commit()
+    session.flush()
     return True
 
 
@@ -145,38 +145,35 @@ def run_once(
     request_hash: str,
     action: Callable[[], tuple[int, Body]],
 ) -> tuple[int, Body, bool]:
-    """Do ``action`` and commit, once per Idempotency-Key: (status, body, replayed).
+    """Do ``action``, once per Idempotency-Key: (status, body, replayed).
 
     A key seen before with the same request answers with the stored response and does nothing; with
     another request it raises ``KeyReused``. Two requests racing with one key: the unique constraint
-    lets one commit, the other's effect is rolled back and it answers like a replay.
+    lets one store its key, the other's effect is rolled back and it answers like a replay.
     """
     if key is not None:
         stored = _stored(session, client, key)
         if stored is not None:
             return _replay(stored, request_hash)
     try:
-        status, body = action()
-        if key is not None:
-            session.add(
-                ApiIdempotency(
-                    client_id=client.id,
-                    key=key,
-                    request_hash=request_hash,
-                    status_code=status,
-                    response_body=body,
+        # A savepoint: a key another request stored first undoes this one's effect, and only that.
+        with session.begin_nested():
+            status, body = action()
+            if key is not None:
+                session.add(
+                    ApiIdempotency(
+                        client_id=client.id,
+                        key=key,
+                        request_hash=request_hash,
+                        status_code=status,
+                        response_body=body,
+                    )
                 )
-            )
-        session.commit()
     except IntegrityError:
-        session.rollback()
         stored = _stored(session, client, key) if key is not None else None
         if stored is None:
             raise
         return _replay(stored, request_hash)
-    except BaseException:
-        session.rollback()
-        raise
     return status, body, False
 
 
@@ -197,7 +194,7 @@ def prune_idempotency(session: Session, older_than: dt.timedelta = dt.timedelta(
     result = session.execute(
         sa.delete(ApiIdempotency).where(ApiIdempotency.created_at < utcnow() - older_than)
     )
-    session.commit()
+    session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -217,12 +214,12 @@ def find_case(session: Session, client: ApiClient, case_number: str) -> Case | N
 def record_denied(session: Session, client: ApiClient, object_type: str, object_id: str) -> None:
     """A client asked for something that is not its municipality's (or does not exist)."""
     _audit(session, client, "access_denied", object_type=object_type, object_id=object_id[:64])
-    session.commit()
+    commit_now(session, "access_denied is recorded although the request answers with a problem")
 
 
 def read_case(session: Session, client: ApiClient, case: Case) -> Body:
     _audit(session, client, "case_read", case=case)
-    session.commit()
+    session.flush()
     return {
         "case_number": case.case_number,
         "status": case.status,

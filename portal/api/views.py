@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
@@ -28,7 +27,8 @@ from portal.api.models import ApiClient
 from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
 from portal.cases.models import Case
 from portal.config import Config
-from portal.db import get_session, locked, set_scope
+from portal.db import fail_request, get_session, locked, set_scope
+from portal.domain_errors import DomainError
 from portal.extensions import csrf
 from portal.text import strip_bidi_deep
 
@@ -126,12 +126,17 @@ def unexpected_problem(exc: Exception) -> Response:
 
 
 def _rollback() -> None:
-    session = g.get("db_session")
-    if session is not None:
-        try:
-            session.rollback()
-        except SQLAlchemyError:  # the connection is gone: nothing to roll back
-            session.invalidate()
+    # A problem commits nothing the request did (portal.db, the unit of work).
+    fail_request()
+
+
+def domain_problem(exc: DomainError) -> Response:
+    """A service's domain error (portal.domain_errors) on an API route, as problem details."""
+    _rollback()
+    detail = {404: "There is no such resource here."}.get(
+        exc.status, HTTP_STATUS_CODES.get(exc.status, "Error")
+    )
+    return problem_response(ApiProblem(exc.status, detail))
 
 
 # --- authentication -------------------------------------------------------------------------------------

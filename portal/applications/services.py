@@ -96,7 +96,7 @@ def start_draft(
             object_type="draft",
             eservice=eservice.id,
         )
-        session.commit()
+        session.flush()
     return draft
 
 
@@ -189,7 +189,7 @@ def save_step(draft: Draft, step: Step, raw: Any) -> None:
     draft.answers = answers
     draft.current_step = step.id
     draft.updated_at = utcnow()
-    session.commit()
+    session.flush()
 
 
 def delete_draft(draft: Draft, person: Person) -> None:
@@ -207,7 +207,7 @@ def delete_draft(draft: Draft, person: Person) -> None:
         object_type="draft",
         object_id=str(draft.id),
     )
-    session.commit()
+    session.flush()
 
 
 # --- attachments ----------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def add_attachment(draft: Draft, step: Step, slot_id: str, filename: str, conten
         )
     )
     draft.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return None
 
 
@@ -251,7 +251,7 @@ def remove_attachment(draft: Draft, attachment_id: str) -> bool:
         if str(attachment.id) == attachment_id:
             draft.attachments.remove(attachment)
             draft.updated_at = utcnow()
-            session.commit()
+            session.flush()
             return True
     return False
 
@@ -386,29 +386,32 @@ def finish_signing(
     is locked first, so a completion that arrives twice at once waits for the first and then lands on the
     same outcome; the unique case.draft_id stands behind it."""
     session = get_session()
-    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
     current = locked(session, Draft, draft.id)
     if current is None:
         return SignOutcome("changed")
     done = settled(current, role)
     if done is not None:
-        session.commit()
         return done
     if current.status != ("in_progress" if role == "applicant" else "awaiting_co_applicant"):
-        session.commit()
         return SignOutcome("changed")
     if isinstance(order, BankIDOrder):
         session.refresh(order)
         if order.status != "complete":  # spent by a completion whose outcome was not this draft's
-            session.commit()
             return SignOutcome("wrong_signer")
     try:
-        return _record_signature(current, eservice, order, signer, role)
+        # A savepoint: what the signing wrote is undone on its own, the rest of the request is not.
+        with session.begin_nested():
+            return _record_signature(current, eservice, order, signer, role)
+    except _AnswersChanged:
+        return SignOutcome("changed")
     except IntegrityError:
         # Only if the lock did not hold (it does on SQLite and PostgreSQL): the constraint refused a second
         # case for the draft. The first one's outcome is the answer.
-        session.rollback()
         return settled(current, role) or SignOutcome("changed")
+
+
+class _AnswersChanged(Exception):
+    """The co-applicant signed answers that are no longer the applicant's: nothing of the signing stays."""
 
 
 def _record_signature(
@@ -418,7 +421,6 @@ def _record_signature(
     completion = order.completion or {}
     if completion.get("personal_number") != signer.personal_number:
         log.error("sign order %s completed by someone other than the signer", order.order_ref)
-        session.commit()
         return SignOutcome("wrong_signer")
     session.add(
         Signature(
@@ -453,7 +455,7 @@ def _record_signature(
             draft.co_applicant_id = co_person.id
             draft.status = "awaiting_co_applicant"
             draft.updated_at = utcnow()
-            session.commit()
+            session.flush()
             return SignOutcome("awaiting_co_applicant")
     elif session.scalar(
         sa.select(Signature.payload_sha256)
@@ -461,8 +463,7 @@ def _record_signature(
         .order_by(Signature.signed_at.desc())
         .limit(1)
     ) != answers_digest(eservice, draft):
-        session.rollback()
-        return SignOutcome("changed")
+        raise _AnswersChanged
     case = submit(draft, eservice)
     return SignOutcome("submitted", case)
 
@@ -580,7 +581,7 @@ def submit(draft: Draft, eservice: EService) -> Case:
         municipality_id=municipality.id,
         eservice=eservice.id,
     )
-    session.commit()
+    session.flush()
     return case
 
 

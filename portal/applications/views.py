@@ -99,7 +99,6 @@ def _require_loa(eservice: EService) -> None:
     """An e-service that asks for a stronger e-ID than this login's: a page that says how to get in."""
     if _loa_too_low(eservice):
         audit.by_person(get_session(), "loa_too_low", object_type="eservice", object_id=eservice.id)
-        get_session().commit()
         abort(make_response(render_template("applications/stronger_eid.html", eservice=eservice), 403))
 
 
@@ -321,7 +320,6 @@ def _save_after_expiry(person: Person, draft_id: uuid.UUID, step_id: str) -> boo
         object_type="draft",
         object_id=str(draft.id),
     )
-    get_session().commit()
     flash(_("What you wrote on the page is saved. Log in again to continue."), "success")
     return True
 
@@ -655,7 +653,6 @@ def sign_oidc_callback(provider_id: str) -> ResponseReturnValue:
         audit.by_person(
             get_session(), "signing_failed", object_type="draft", object_id=str(draft.id), reason=reason
         )
-        get_session().commit()
         flash(str(SIGN_OIDC_FAILURES[reason]), "info" if reason == "cancelled" else "error")
         return redirect(back)
     if services.answers_digest(eservice, draft) != pending["digest"]:
@@ -699,7 +696,6 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
         object_type="draft",
         object_id=str(draft.id),
     )
-    get_session().commit()
     return render_template(
         "applications/co_applicant.html",
         sign_provider=_login_provider(),
@@ -736,7 +732,6 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
             object_id=str(case.id),
             page="receipt",
         )
-        get_session().commit()
     return render_template(
         "applications/receipt.html", draft=draft, eservice=eservice, case=case, receipt_doc=receipt_doc
     )

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 
 from portal.audit import services as audit
 from portal.auth import ratelimit
-from portal.db import get_session
+from portal.db import commit_now, get_session
 
 # What a person is told when an OpenID login fails (portal.auth.oidc.LoginFailed.reason).
 OIDC_FAILURES = {
@@ -41,7 +41,7 @@ def record_refusal(municipality_id: int, kind: str) -> None:
     audit.record(
         session, "login_rate_limited", actor_type="anonymous", municipality_id=municipality_id, limit=kind
     )
-    session.commit()
+    commit_now(session, "a rate-limited login is recorded although the request ends in an error page")
 
 
 def refusal_text(verdict: ratelimit.Verdict) -> str:

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import RateLimitCounter
-from portal.db import get_session, utcnow
+from portal.db import commit_now, get_session, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,10 @@ def _count_in_redis(key: str, window: int) -> int:
     return int(count)
 
 
+# An attempt counts although the request that made it fails (a refused login ends in an error page).
+_COUNTED = "a rate-limit counter counts although the request fails"
+
+
 def _count_in_database(key: str, ttl: int) -> int:
     session = get_session()
     now = utcnow()
@@ -74,7 +78,7 @@ def _count_in_database(key: str, ttl: int) -> int:
             .returning(RateLimitCounter.count)
         ).scalar()
         if updated is not None:
-            session.commit()
+            commit_now(session, _COUNTED)
             return int(updated)
         try:
             with session.begin_nested():
@@ -82,7 +86,7 @@ def _count_in_database(key: str, ttl: int) -> int:
         except IntegrityError:
             continue  # another host inserted it first: count again
         session.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at < now))
-        session.commit()
+        commit_now(session, _COUNTED)
         return 1
     return 1
 

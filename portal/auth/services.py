@@ -18,7 +18,7 @@ from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
 from portal.auth.bankid import SIMPLE_MARKDOWN_V1, BankIDClient, BankIDError, BankIDUnavailable, Order
 from portal.auth.models import BankIDOrder, LoginSession
-from portal.db import get_session, locked, utcnow
+from portal.db import commit_now, get_session, locked, utcnow
 from portal.municipalities.models import Municipality
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def start_order(
     """Start an auth order, or a sign order that only ``signer_personal_number`` can sign."""
     session = get_session()
     session.execute(sa.delete(BankIDOrder).where(BankIDOrder.created_at < utcnow() - ORDER_RETENTION))
+    commit_now(session, "no transaction (nor SQLite's write lock) open across the call to BankID")
     client = bankid_client()
     try:
         order: Order
@@ -86,11 +87,9 @@ def start_order(
             order = client.auth(end_user_ip, return_url=return_url if same_device else None)
     except BankIDError as exc:
         log.warning("BankID %s refused: %s", purpose, exc.error_code)
-        session.commit()
         return StartResult(error_code=exc.error_code)
     except BankIDUnavailable:
         log.exception("BankID could not be reached")
-        session.commit()
         return StartResult(error_code="unavailable")
     handle = secrets.token_urlsafe(32)
     session.add(
@@ -107,7 +106,7 @@ def start_order(
             user_visible_data=user_visible_data or "",
         )
     )
-    session.commit()
+    session.flush()
     return StartResult(handle=handle)
 
 
@@ -121,6 +120,11 @@ def find_order(handle: str | None, *, purpose: str = "auth", purpose_ref: str = 
             BankIDOrder.purpose_ref == purpose_ref,
         )
     )
+
+
+# BankID hands out a result once: what it answered (and a failed login's event) is kept whatever becomes of
+# the request that collected it.
+_COLLECTED = "BankID's answer to a collect is kept whatever becomes of the request"
 
 
 def poll_order(order: BankIDOrder) -> BankIDOrder:
@@ -147,8 +151,9 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
         .values(last_collect_at=now + in_flight)
         .execution_options(synchronize_session=False)
     )
-    # No database transaction stays open across the call to BankID.
-    session.commit()
+    commit_now(
+        session, "the claim is seen by other polls, and no transaction is open across the call to BankID"
+    )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return _after_collect_in_flight(order, in_flight)
     order.last_collect_at = now
@@ -157,15 +162,15 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
     except BankIDError as exc:
         if _still_pending(order):
             _finish(order, "failed", error_code=exc.error_code)
-        session.commit()
+        commit_now(session, _COLLECTED)
         return order
     except BankIDUnavailable:
         # A passing network fault: keep the order pending and try again on the next poll.
         log.warning("BankID collect failed for order %s", order.order_ref)
-        session.commit()
+        commit_now(session, _COLLECTED)
         return order
     if not _still_pending(order):
-        session.commit()
+        commit_now(session, _COLLECTED)
         return order
     order.hint_code = result.hint_code or ""
     if result.status == "failed":
@@ -191,7 +196,7 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
                     "signed_at": utcnow().isoformat(),
                 }
             _finish(order, "complete")
-    session.commit()
+    commit_now(session, _COLLECTED)
     return order
 
 
@@ -202,7 +207,9 @@ def _after_collect_in_flight(order: BankIDOrder, longest: dt.timedelta) -> BankI
     deadline = time.monotonic() + longest.total_seconds()
     while True:
         session.refresh(order)
-        session.commit()
+        commit_now(
+            session, "a wait: each look at the order is a transaction of its own, none open while asleep"
+        )
         collecting = order.last_collect_at is not None and order.last_collect_at > utcnow()
         if order.status != "pending" or not collecting or time.monotonic() > deadline:
             return order
@@ -219,14 +226,16 @@ def _still_pending(order: BankIDOrder) -> bool:
 def cancel_order(order: BankIDOrder) -> None:
     session = get_session()
     if order.status == "pending":
-        session.commit()  # no transaction open across the call to BankID
+        commit_now(session, "no transaction (nor SQLite's write lock) open across the call to BankID")
         try:
             bankid_client().cancel(order.order_ref)
         except (BankIDError, BankIDUnavailable):
             # The order expires at BankID on its own; the citizen is done with it either way.
             log.warning("BankID cancel failed for order %s", order.order_ref)
         _finish(order, "failed", hint_code="cancelled")
-    session.commit()
+    commit_now(
+        session, "a cancelled BankID order and its login_failed event persist although the request fails"
+    )
 
 
 def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code: str | None = None) -> None:
@@ -303,7 +312,7 @@ def start_login(
         method=method,
         loa=loa,
     )
-    session.commit()
+    session.flush()
     return token
 
 
@@ -318,7 +327,7 @@ def login_failed(municipality: Municipality, *, method: str, reason: str, staff:
         method=method,
         reason=reason,
     )
-    session.commit()
+    commit_now(session, "a refused login is recorded although the request fails")
 
 
 @dataclass
@@ -329,6 +338,11 @@ class LoadedLogin:
     expired: LoginSession | None = None
     # The token is a live login of another municipality: not valid here, but kept for going back there.
     elsewhere: bool = False
+
+
+# The login's own bookkeeping (its idle clock, its end), not the request's work: kept whatever the page does,
+# and a page that only reads does not hold SQLite's write lock while it is made (portal.db).
+_LOGIN_BOOKKEEPING = "the login's idle clock and end are the login's, not the request's"
 
 
 def load_login(token: str | None, municipality_id: int, *, touch: bool = True) -> LoadedLogin:
@@ -354,13 +368,14 @@ def load_login(token: str | None, municipality_id: int, *, touch: bool = True) -
         reason = "absolute"
     if reason:
         end_login(login, reason)
+        commit_now(session, _LOGIN_BOOKKEEPING)
         grace = dt.timedelta(seconds=config.session_save_grace_seconds)
         expired = login if reason == "idle" and now - login.last_seen_at < grace else None
         return LoadedLogin(None, reason, expired)
     # One write a minute is enough to keep the idle clock, and spares a write on every request.
     if touch and now - login.last_seen_at > dt.timedelta(seconds=min(60, config.session_idle_seconds / 4)):
         login.last_seen_at = now
-        session.commit()
+        commit_now(session, _LOGIN_BOOKKEEPING)
     return LoadedLogin(login)
 
 
@@ -376,7 +391,7 @@ def seconds_left(login: LoginSession) -> int:
 def extend(login: LoginSession) -> None:
     """ "Fortsätt vara inloggad": the idle clock starts again (the absolute limit stays)."""
     login.last_seen_at = utcnow()
-    get_session().commit()
+    get_session().flush()
 
 
 def end_login(login: LoginSession, reason: str) -> None:
@@ -392,7 +407,7 @@ def end_login(login: LoginSession, reason: str) -> None:
         municipality_id=login.municipality_id,
         reason=reason,
     )
-    session.commit()
+    session.flush()
 
 
 def previous_login_at(login: LoginSession) -> dt.datetime | None:

@@ -121,7 +121,7 @@ def _staff_audit(session: Session, action: str, case: Case, staff_id: int, **det
 def assign(session: Session, case: Case, staff_id: int) -> None:
     case.assigned_to_id = staff_id
     _staff_audit(session, "case_assigned", case, staff_id)
-    session.commit()
+    session.flush()
 
 
 def set_status(session: Session, case: Case, status: str, staff_id: int | None) -> None:
@@ -133,7 +133,7 @@ def set_status(session: Session, case: Case, status: str, staff_id: int | None) 
     add_event(session, case, "status_changed", old=previous, new=status)
     if staff_id is not None:
         _staff_audit(session, "case_status_changed", case, staff_id, old=previous, new=status)
-    session.commit()
+    session.flush()
 
 
 def add_note(session: Session, case: Case, staff_id: int, body: str) -> None:
@@ -142,7 +142,7 @@ def add_note(session: Session, case: Case, staff_id: int, body: str) -> None:
     session.add(StaffNote(case_id=case.id, author_id=staff_id, body=body))
     add_event(session, case, "note_added", visible_to_citizen=False)
     _staff_audit(session, "case_note_added", case, staff_id)
-    session.commit()
+    session.flush()
 
 
 def request_supplement(session: Session, case: Case, staff_id: int, text: str, due_date: dt.date) -> None:
@@ -153,7 +153,7 @@ def request_supplement(session: Session, case: Case, staff_id: int, text: str, d
     add_event(session, case, "supplement_requested", due_date=due_date.isoformat(), old=previous)
     _staff_audit(session, "supplement_requested", case, staff_id)
     notify_citizen(session, case, "supplement")
-    session.commit()
+    session.flush()
 
 
 def answer_supplement(
@@ -176,13 +176,11 @@ def answer_supplement(
     from portal.files import quota, validation
     from portal.files.storage import storage
 
-    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
     locked(session, Case, case.id)
     request = locked(session, SupplementRequest, request_id)
     if request is None or request.case_id != case.id:
         return "gone"
     if request.status != "open":
-        session.commit()
         return None if request.answer_text == text.strip() else "answered"
     if upload is not None:
         try:
@@ -227,7 +225,7 @@ def answer_supplement(
         object_type="case",
         object_id=str(case.id),
     )
-    session.commit()
+    session.flush()
     return None
 
 
@@ -277,13 +275,11 @@ def publish_decision(
     twice (a double click, a resent form) is published once."""
     from portal.cases.models import Decision
 
-    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
     locked(session, Case, case.id)
     same = published_already(
         session, case, outcome=outcome, motivation=motivation, decided_at=decided_at, content=pdf[1]
     )
     if same is not None:
-        session.commit()
         return None
     document = add_pdf_document(
         session, case, staff_id, pdf, kind="beslut", title=f"Beslut {decided_at.isoformat()}"
@@ -308,7 +304,7 @@ def publish_decision(
     add_event(session, case, "status_changed", old=previous, new="decided")
     _staff_audit(session, "decision_published", case, staff_id, outcome=outcome)
     notify_citizen(session, case, "decision")
-    session.commit()
+    session.flush()
     return None
 
 
@@ -361,7 +357,7 @@ def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
         )
         changed = True
     if changed:
-        session.commit()
+        session.flush()
 
 
 def notify_citizen(session: Session, case: Case, what: str) -> None:

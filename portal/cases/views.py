@@ -58,7 +58,6 @@ def index() -> ResponseReturnValue:
         subject_person_id=representation.subject_id(),
         count=len(cases),
     )
-    session.commit()
     return render_template(
         "cases/index.html",
         cases=cases,
@@ -144,7 +143,6 @@ def _render_case(
         object_type="case",
         object_id=str(case.id),
     )
-    session.commit()
     return render_template(
         "cases/show.html",
         case=case,

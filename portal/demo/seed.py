@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Person
-from portal.db import all_municipalities, get_session
+from portal.db import all_municipalities, get_session, unit_of_work
 from portal.demo.identities import DEMO_CITIZENS, DEMO_STAFF
 from portal.municipalities.models import Municipality, Unit
 from portal.staff.models import StaffUser
@@ -66,12 +66,10 @@ def seed() -> bool:
     from portal.demo.kundval import seed_kundval
 
     # Both demo municipalities at once: an explicit opt-out of the one-municipality scope (portal.db).
-    with all_municipalities():
+    with all_municipalities(), unit_of_work() as session:
         created = _seed_once()
-        session = get_session()
         created = _demo_staff_roles(session) or created
         if seed_kundval(session):
-            session.commit()
             created = True
     return created
 
@@ -101,7 +99,7 @@ def _demo_staff_roles(session: Session) -> bool:
             account.roles = [*(account.roles or []), *missing]
             changed = True
     if changed:
-        session.commit()
+        session.flush()
     return changed
 
 
@@ -138,7 +136,7 @@ def _seed_base() -> None:
                 surname=identity.surname,
             )
         )
-    session.commit()
+    session.flush()
 
 
 # Ready examples of representation: Erik follows his mother Britt's hemtjänst matters on a fullmakt, and
@@ -205,7 +203,7 @@ def seed_representations() -> bool:
             rep.document_sha256 = stored.sha256
         session.add(rep)
         created = True
-    session.commit()
+    session.flush()
     return created
 
 

@@ -35,7 +35,8 @@ def audited_file(
     inline: bool = True,
 ) -> Response:
     """A stored file of someone's case data, sent after the read is audited (``by``: audit.by_person or
-    audit.by_staff) and committed: every read of case data leaves a trace."""
+    audit.by_staff), committed with the request before the file is sent: every read of case data leaves a
+    trace."""
     from portal.db import get_session
     from portal.files.storage import storage
 
@@ -47,5 +48,5 @@ def audited_file(
         object_type=object_type,
         object_id=str(object_id),
     )
-    session.commit()
+    session.flush()
     return file_response(storage.get(session, stored_file_id), media_type, filename, inline=inline)

@@ -223,15 +223,15 @@ def send_feedback(municipality: Municipality, form: FeedbackForm) -> None:
     key = f"a11y-feedback:{form.submission.data}"
     if session.scalar(sa.select(OutboxItem.id).where(OutboxItem.idempotency_key == key)) is not None:
         return
-    outbox.enqueue(
-        session,
-        topic="accessibility.feedback",
-        adapter="mail",
-        municipality_id=municipality.id,
-        idempotency_key=key,
-        payload={"to": feedback_address(municipality), "subject": subject, "body": "\n".join(lines)},
-    )
     try:
-        session.commit()
+        with session.begin_nested():
+            outbox.enqueue(
+                session,
+                topic="accessibility.feedback",
+                adapter="mail",
+                municipality_id=municipality.id,
+                idempotency_key=key,
+                payload={"to": feedback_address(municipality), "subject": subject, "body": "\n".join(lines)},
+            )
     except sa.exc.IntegrityError:
-        session.rollback()  # the same form, posted at the same moment, came first
+        pass  # the same form, posted at the same moment, came first

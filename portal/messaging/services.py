@@ -113,7 +113,7 @@ def post(
     cases.add_event(
         session, case, "message", visible_to_citizen=False, author="staff" if staff_id else "person"
     )
-    session.commit()
+    session.flush()
     return None
 
 
@@ -130,7 +130,7 @@ def mark_read(session: Session, case: Case, *, by: str, audience: str | None = N
         .values(read_at=utcnow())
     )
     if result.rowcount:
-        session.commit()
+        session.flush()
 
 
 def unread_for_person(session: Session, person_id: int, municipality_id: int) -> int:

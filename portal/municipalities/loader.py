@@ -113,5 +113,5 @@ def load(path: Path) -> list[str]:
                 )
             else:
                 unit.name = unit_spec["name"]
-    session.commit()
+    session.flush()
     return [entry["slug"] for entry in entries]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 import integrations
 from integrations.base import Delivery, DeliveryResult, PermanentError
 from portal.config import Config
-from portal.db import all_municipalities, utcnow
+from portal.db import all_municipalities, unit_of_work, utcnow
 from portal.outbox.models import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -198,43 +198,44 @@ class Deliverer:
     # --- the database side: short transactions, never open across a delivery ---------------------------
 
     def claim(self, session: Session, limit: int) -> list[Claimed]:
-        """Lease up to ``limit`` due items (oldest due first) to this worker, in one statement and commit.
+        """Lease up to ``limit`` due items (oldest due first) to this worker, in one statement and one unit
+        of work.
 
         On PostgreSQL the rows are locked with SKIP LOCKED, so workers on several hosts never take the
         same item; on SQLite the transaction begins IMMEDIATE and so holds the only write lock.
         """
-        now = self.clock()
-        due = (
-            sa.select(_table.c.id)
-            .where(_table.c.status.in_(DUE_STATUSES), _table.c.next_attempt_at <= now)
-            .order_by(_table.c.next_attempt_at, _table.c.id)
-            .limit(limit)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        stmt = (
-            sa.update(_table)
-            .where(_table.c.id.in_(due.scalar_subquery()))
-            .values(
-                status="delivering",
-                leased_by=self.token,
-                next_attempt_at=now + self.lease,
-                attempts=_table.c.attempts + 1,
+        with unit_of_work(session):
+            now = self.clock()
+            due = (
+                sa.select(_table.c.id)
+                .where(_table.c.status.in_(DUE_STATUSES), _table.c.next_attempt_at <= now)
+                .order_by(_table.c.next_attempt_at, _table.c.id)
+                .limit(limit)
             )
-            .returning(
-                _table.c.id,
-                _table.c.topic,
-                _table.c.adapter,
-                _table.c.payload,
-                _table.c.idempotency_key,
-                _table.c.municipality_id,
-                _table.c.attempts,
-                _table.c.series_started_at,
-                _table.c.last_error,
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            stmt = (
+                sa.update(_table)
+                .where(_table.c.id.in_(due.scalar_subquery()))
+                .values(
+                    status="delivering",
+                    leased_by=self.token,
+                    next_attempt_at=now + self.lease,
+                    attempts=_table.c.attempts + 1,
+                )
+                .returning(
+                    _table.c.id,
+                    _table.c.topic,
+                    _table.c.adapter,
+                    _table.c.payload,
+                    _table.c.idempotency_key,
+                    _table.c.municipality_id,
+                    _table.c.attempts,
+                    _table.c.series_started_at,
+                    _table.c.last_error,
+                )
             )
-        )
-        rows = session.execute(stmt).all()
-        session.commit()
+            rows = session.execute(stmt).all()
         return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
     def renew(self, connection: sa.Connection, ids: list[int]) -> int:
@@ -252,21 +253,21 @@ class Deliverer:
         the attempt it never made is not counted."""
         if not items:
             return
-        session.execute(
-            sa.update(_table)
-            .where(
-                _table.c.id.in_([i.id for i in items]),
-                _table.c.leased_by == self.token,
-                _table.c.status == "delivering",
+        with unit_of_work(session):
+            session.execute(
+                sa.update(_table)
+                .where(
+                    _table.c.id.in_([i.id for i in items]),
+                    _table.c.leased_by == self.token,
+                    _table.c.status == "delivering",
+                )
+                .values(
+                    status=sa.case((_table.c.last_error == "", "pending"), else_="failed"),
+                    attempts=_table.c.attempts - 1,
+                    next_attempt_at=self.clock(),
+                    leased_by="",
+                )
             )
-            .values(
-                status=sa.case((_table.c.last_error == "", "pending"), else_="failed"),
-                attempts=_table.c.attempts - 1,
-                next_attempt_at=self.clock(),
-                leased_by="",
-            )
-        )
-        session.commit()
 
     def record(self, session: Session, outcomes: list[Outcome]) -> int:
         """Write a batch of outcomes in one transaction; returns how many were delivered.
@@ -276,81 +277,84 @@ class Deliverer:
         """
         if not outcomes:
             return 0
-        now = self.clock()
-        mine = (
-            _table.c.leased_by == self.token,
-            _table.c.status == "delivering",
-        )
-        delivered = [o for o in outcomes if o.status == "delivered"]
-        taken: set[int] = set()
-        if delivered:
-            taken = set(
-                session.scalars(
-                    sa.update(_table)
-                    .where(_table.c.id.in_([o.item.id for o in delivered]), *mine)
-                    .values(status="delivered", delivered_at=now, last_error="", leased_by="")
-                    .returning(_table.c.id)
-                )
+        with unit_of_work(session):
+            now = self.clock()
+            mine = (
+                _table.c.leased_by == self.token,
+                _table.c.status == "delivering",
             )
-        by_topic: dict[str, list[tuple[Any, DeliveryResult]]] = {}
-        for outcome in delivered:
-            if outcome.item.id in taken:
-                by_topic.setdefault(outcome.item.topic, []).append(
-                    (outcome.item, outcome.result or DeliveryResult())
-                )
-        for topic, batch in by_topic.items():
-            if topic in on_delivered_many:
-                on_delivered_many[topic](session, batch)
-            elif topic in on_delivered:
-                for claimed, result in batch:
-                    item = session.get(OutboxItem, claimed.id)
-                    if item is not None:
-                        on_delivered[topic](session, item, result)
-        rows = []
-        for outcome in outcomes:
-            if outcome.status == "delivered":
-                continue
-            claimed = outcome.item
-            status, retry_at = "dead", now
-            if outcome.status == "retry":
-                retry_at = next_attempt(
-                    self.config,
-                    attempts=claimed.attempts,
-                    series_started_at=claimed.series_started_at,
-                    now=now,
-                    rng=self.rng,
-                )
-                if retry_at is None:
-                    retry_at = now
-                    log.warning(
-                        "outbox item %s dead after %s attempts: %s",
-                        claimed.id,
-                        claimed.attempts,
-                        outcome.error,
+            delivered = [o for o in outcomes if o.status == "delivered"]
+            taken: set[int] = set()
+            if delivered:
+                taken = set(
+                    session.scalars(
+                        sa.update(_table)
+                        .where(_table.c.id.in_([o.item.id for o in delivered]), *mine)
+                        .values(status="delivered", delivered_at=now, last_error="", leased_by="")
+                        .returning(_table.c.id)
                     )
+                )
+            by_topic: dict[str, list[tuple[Any, DeliveryResult]]] = {}
+            for outcome in delivered:
+                if outcome.item.id in taken:
+                    by_topic.setdefault(outcome.item.topic, []).append(
+                        (outcome.item, outcome.result or DeliveryResult())
+                    )
+            for topic, batch in by_topic.items():
+                if topic in on_delivered_many:
+                    on_delivered_many[topic](session, batch)
+                elif topic in on_delivered:
+                    for claimed, result in batch:
+                        item = session.get(OutboxItem, claimed.id)
+                        if item is not None:
+                            on_delivered[topic](session, item, result)
+            rows = []
+            for outcome in outcomes:
+                if outcome.status == "delivered":
+                    continue
+                claimed = outcome.item
+                status, retry_at = "dead", now
+                if outcome.status == "retry":
+                    retry_at = next_attempt(
+                        self.config,
+                        attempts=claimed.attempts,
+                        series_started_at=claimed.series_started_at,
+                        now=now,
+                        rng=self.rng,
+                    )
+                    if retry_at is None:
+                        retry_at = now
+                        log.warning(
+                            "outbox item %s dead after %s attempts: %s",
+                            claimed.id,
+                            claimed.attempts,
+                            outcome.error,
+                        )
+                    else:
+                        status = "failed"
+                        log.warning(
+                            "outbox item %s failed (attempt %s): %s",
+                            claimed.id,
+                            claimed.attempts,
+                            outcome.error,
+                        )
                 else:
-                    status = "failed"
-                    log.warning(
-                        "outbox item %s failed (attempt %s): %s", claimed.id, claimed.attempts, outcome.error
-                    )
-            else:
-                log.warning("outbox item %s dead: %s", claimed.id, outcome.error)
-            rows.append(
-                {"b_id": claimed.id, "b_status": status, "b_error": outcome.error, "b_next": retry_at}
-            )
-        if rows:
-            session.execute(
-                sa.update(_table)
-                .where(_table.c.id == sa.bindparam("b_id"), *mine)
-                .values(
-                    status=sa.bindparam("b_status"),
-                    last_error=sa.bindparam("b_error"),
-                    next_attempt_at=sa.bindparam("b_next"),
-                    leased_by="",
-                ),
-                rows,
-            )
-        session.commit()
+                    log.warning("outbox item %s dead: %s", claimed.id, outcome.error)
+                rows.append(
+                    {"b_id": claimed.id, "b_status": status, "b_error": outcome.error, "b_next": retry_at}
+                )
+            if rows:
+                session.execute(
+                    sa.update(_table)
+                    .where(_table.c.id == sa.bindparam("b_id"), *mine)
+                    .values(
+                        status=sa.bindparam("b_status"),
+                        last_error=sa.bindparam("b_error"),
+                        next_attempt_at=sa.bindparam("b_next"),
+                        leased_by="",
+                    ),
+                    rows,
+                )
         return len(taken)
 
     # --- the delivery side ----------------------------------------------------------------------------
@@ -445,7 +449,7 @@ def retry_now(session: Session, item: OutboxItem, staff_id: int) -> None:
         object_id=str(item.id),
         municipality_id=item.municipality_id,
     )
-    session.commit()
+    session.flush()
 
 
 def mark_handled(session: Session, item: OutboxItem, staff_id: int) -> None:
@@ -462,4 +466,4 @@ def mark_handled(session: Session, item: OutboxItem, staff_id: int) -> None:
         object_id=str(item.id),
         municipality_id=item.municipality_id,
     )
-    session.commit()
+    session.flush()

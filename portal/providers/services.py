@@ -208,7 +208,6 @@ def choose(
     reload) finds its own choice as the newest and returns it, so there is one choice and one delivery."""
     from portal.municipalities.models import Municipality
 
-    session.commit()  # the lock below starts its own transaction (SQLite: BEGIN IMMEDIATE)
     locked(session, Case, case.id)
     newest = session.scalar(
         sa.select(ProviderChoice)
@@ -217,7 +216,6 @@ def choose(
         .limit(1)
     )
     if newest is not None and (newest.provider_id, newest.effective_date) == (provider.id, effective_date):
-        session.commit()
         return newest
     now = utcnow()
     current = current_choice(session, case.id)
@@ -290,7 +288,7 @@ def choose(
             ),
         },
     )
-    session.commit()
+    session.flush()
     return choice
 
 
@@ -350,7 +348,7 @@ def save_provider(
         object_id=str(provider.id),
         municipality_id=municipality_id,
     )
-    session.commit()
+    session.flush()
     return provider
 
 
@@ -365,7 +363,7 @@ def set_active(session: Session, provider: Provider, active: bool, staff_id: int
         object_id=str(provider.id),
         municipality_id=provider.municipality_id,
     )
-    session.commit()
+    session.flush()
 
 
 # --- the utförare's side ----------------------------------------------------------------------------------
@@ -392,7 +390,7 @@ def add_implementation_plan(
         municipality_id=case.municipality_id,
     )
     cases.notify_citizen(session, case, "document")
-    session.commit()
+    session.flush()
     return None
 
 

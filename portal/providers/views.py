@@ -183,7 +183,6 @@ def _render_choose(case: Case, form: ChooseProviderForm, status: int = 200) -> R
         object_id=str(case.id),
         page="provider_choice",
     )
-    session.commit()
     return render_template(
         "providers/choose.html",
         case=case,
@@ -271,7 +270,6 @@ def receipt(case_id: uuid.UUID, choice_id: uuid.UUID) -> ResponseReturnValue:
         object_id=str(case.id),
         page="provider_choice_receipt",
     )
-    session.commit()
     return render_template(
         "providers/receipt.html",
         case=case,
@@ -310,7 +308,6 @@ def cases() -> ResponseReturnValue:
     unread = messaging.unread_by_case(session, [row[0].id for row in rows], audience="utforare")
     provider = session.get(Provider, staff.provider_id)
     audit.by_staff(session, "utforare_case_list_read", count=len(rows))
-    session.commit()
     return render_template(
         "providers/utforare_cases.html",
         rows=rows,
@@ -351,7 +348,6 @@ def _render_utforare_case(current: Case, *, unsent: str = "", message_error: str
         object_id=str(current.id),
         audience="utforare",
     )
-    session.commit()
     return render_template(
         "providers/utforare_case.html",
         case=current,

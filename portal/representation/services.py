@@ -226,7 +226,7 @@ def save_fullmakt_draft(
     draft.valid_from = utcnow()
     draft.valid_until = end_of_day(terms.valid_until)
     draft.status = "unsigned"
-    session.commit()
+    session.flush()
     return draft
 
 
@@ -360,7 +360,7 @@ def _change(rep: Representation, from_status: str, *conditions: Any, **values: A
     if changed:
         session.refresh(rep)
     else:
-        session.rollback()
+        session.expire(rep)  # read afresh: the completion that came first changed it
     return changed
 
 
@@ -397,7 +397,7 @@ def finish_signing(rep: Representation, order: BankIDOrder, signer: Person) -> s
     order.status, order.completion = "used", None
     _record(session, rep, signer, "representation_granted")
     _notify_agent_of_offer(session, rep)
-    session.commit()
+    session.flush()
     return "offered"
 
 
@@ -459,7 +459,7 @@ def finish_accepting(rep: Representation, order: BankIDOrder, agent: Person) -> 
     order.status, order.completion = "used", None
     _record(session, rep, agent, "representation_accepted")
     notify_principal(session, rep)
-    session.commit()
+    session.flush()
     return "accepted"
 
 
@@ -492,7 +492,7 @@ def decline(rep: Representation, agent: Person) -> bool:
             ),
         ),
     )
-    session.commit()
+    session.flush()
     return True
 
 
@@ -558,7 +558,7 @@ def revoke(rep: Representation, *, by_type: str, by_id: int) -> None:
             municipality_id=rep.municipality_id,
             basis=rep.basis,
         )
-    session.commit()
+    session.flush()
 
 
 # --- registered by staff ----------------------------------------------------------------------------------
@@ -621,7 +621,7 @@ def register_by_staff(
             reason="agent_is_staff",
             basis=terms.basis,
         )
-        session.commit()
+        session.flush()
         return "agent_is_staff"
     until_day = terms.valid_until
     if terms.basis == "vardnadshavare":
@@ -681,7 +681,7 @@ def register_by_staff(
         status="pending",
     )
     _notify_principal_of_registration(session, rep)
-    session.commit()
+    session.flush()
     return rep
 
 
@@ -753,7 +753,7 @@ def review_registration(rep: Representation, *, staff_id: int, approve: bool, re
     )
     if approve:
         notify_principal(session, rep)
-    session.commit()
+    session.flush()
     return True
 
 
@@ -833,7 +833,7 @@ def start_acting(login: LoginSession, rep: Representation) -> bool:
         object_type="representation",
         object_id=str(rep.id),
     )
-    session.commit()
+    session.flush()
     return True
 
 
@@ -854,7 +854,7 @@ def stop_acting(login: LoginSession, *, reason: str = "chosen") -> None:
     )
     login.acting_for_id = None
     login.acting_representation_id = None
-    session.commit()
+    session.flush()
 
 
 def check_acting(login: LoginSession, municipality_id: int) -> tuple[Representation | None, str]:

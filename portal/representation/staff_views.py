@@ -116,7 +116,6 @@ def index() -> ResponseReturnValue:
     ).all()
     pending = [rep for rep in reps if rep.status == "pending"]
     audit.by_staff(db, "representation_register_read", count=len(reps))
-    db.commit()
     return render_template(
         "representation/staff_index.html",
         reps=[rep for rep in reps if rep.status != "pending"],
@@ -257,7 +256,6 @@ def review(rep_id: uuid.UUID) -> ResponseReturnValue:
         object_type="representation",
         object_id=str(rep.id),
     )
-    get_session().commit()
     return _render_review(rep, RefuseRegistrationForm(formdata=None))
 
 

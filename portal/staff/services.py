@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from portal.audit import services as audit
 from portal.auth.oidc import Identity
 from portal.auth.oidc import Provider as OIDCProvider
-from portal.db import get_session
+from portal.db import commit_now, get_session
 from portal.municipalities.models import Municipality, Unit
 from portal.providers.models import Provider
 from portal.staff.models import ROLES, StaffUser
@@ -95,7 +95,7 @@ def staff_for_identity(
             **changes,
         )
     if not staff.active or not staff.roles:
-        db.commit()
+        commit_now(db, "the account the identity provider describes is kept although the login is refused")
         return None
     return staff
 
@@ -126,7 +126,7 @@ def save_account(
         changed=changed,
         roles=list(account.roles),
     )
-    session.commit()
+    session.flush()
     return account
 
 
@@ -154,4 +154,4 @@ def set_account_active(session: Session, account: StaffUser, active: bool) -> No
         municipality_id=account.municipality_id,
         **({} if active else {"logins_ended": ended}),
     )
-    session.commit()
+    session.flush()

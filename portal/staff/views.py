@@ -49,6 +49,7 @@ from portal.cases import services as cases
 from portal.cases.labels import EVENT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 from portal.cases.models import Case, CaseEvent, Decision, Document, StaffNote, SupplementRequest
 from portal.db import decides_on_get, get_session, taken_in_municipality
+from portal.domain_errors import Forbidden
 from portal.files.messages import UPLOAD_MESSAGES, pdf_upload_message
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
@@ -177,7 +178,6 @@ def _finish(order: BankIDOrder) -> str:
     if staff is None:
         order.status = "used"
         audit.record(get_session(), "staff_login_refused", actor_type="person", actor_id=order.person_id)
-        get_session().commit()
         flash(_("You have no staff account in %(municipality)s.", municipality=g.municipality.name), "error")
         return url_for(".login")
     token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
@@ -330,7 +330,6 @@ def inbox() -> ResponseReturnValue:
     )
     unread = messaging.unread_by_case(db, [row[0].id for row in rows])
     audit.by_staff(db, "staff_inbox_read", count=len(rows))
-    db.commit()
     return render_template(
         "staff/inbox.html",
         rows=rows,
@@ -399,7 +398,6 @@ def _render_case(
         object_type="case",
         object_id=str(current.id),
     )
-    db.commit()
     return render_template(
         "staff/case.html",
         case=current,
@@ -607,7 +605,6 @@ def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
         object_type="case",
         object_id=str(current.id),
     )
-    db.commit()
     return render_template(
         "staff/audit_log.html", case=current, events=events, staff_names=staff_names, labels=ACTION_LABELS
     )
@@ -791,16 +788,15 @@ def _own_account_formdata(account: StaffUser) -> object:
         if name in request.form and request.form.get(name, "") != current[name]:
             tried.append(name)
     if tried:
-        audit.by_staff(
-            get_session(),
-            "staff_account_change_refused",
+        # 403, and the refusal recorded after the request is rolled back (portal.errors).
+        raise Forbidden(
+            audit_action="staff_account_change_refused",
+            actor_kind="staff",
             object_type="staff_user",
             object_id=str(account.id),
             reason="own_account",
             fields=tried,
         )
-        get_session().commit()
-        return None
     formdata = MultiDict(request.form)
     for name in OWN_LOCKED_FIELDS:
         formdata.poplist(name)
