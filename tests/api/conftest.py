@@ -18,7 +18,7 @@ from portal.accounts.models import Person
 from portal.api import services as api_services
 from portal.api.models import SCOPES, ApiClient, ApiIdempotency
 from portal.cases.models import Case
-from portal.db import Base, all_municipalities, get_session
+from portal.db import Base, all_municipalities, get_session, unit_of_work
 from portal.municipalities.models import Municipality
 from tests.auth.login_helpers import TOLVAN
 
@@ -93,9 +93,9 @@ def municipality_id(slug: str) -> int:
 def make_caller(
     app: Flask, slug: str = "exempelstad", scopes: tuple[str, ...] = SCOPES, name: str = "Viva"
 ) -> ApiCaller:
-    with app.app_context(), all_municipalities():
+    with app.app_context(), all_municipalities(), unit_of_work() as session:
         client, token = api_services.create_client(
-            get_session(), municipality_id(slug), name, list(scopes), STATUS_MAP
+            session, municipality_id(slug), name, list(scopes), STATUS_MAP
         )
         client_id = client.id
     return ApiCaller(app.test_client(), token, client_id)

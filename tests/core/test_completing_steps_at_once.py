@@ -15,7 +15,7 @@ from portal.accounts.models import Person
 from portal.api import services as api_services
 from portal.api.models import SCOPES
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
-from portal.db import all_municipalities, get_session, utcnow
+from portal.db import all_municipalities, get_session, unit_of_work, utcnow
 from portal.municipalities.models import Municipality, Unit
 from portal.outbox.models import OutboxItem
 from portal.providers.models import ProviderChoice
@@ -167,8 +167,7 @@ def test_a_decision_published_several_times_at_once_is_one_decision(committing_a
 
 
 def api_caller(app):  # type: ignore[no-untyped-def]
-    with app.app_context(), all_municipalities():
-        session = get_session()
+    with app.app_context(), all_municipalities(), unit_of_work() as session:
         municipality_id = session.scalar(sa.select(Municipality.id).where(Municipality.slug == "exempelstad"))
         _client, token = api_services.create_client(
             session, municipality_id, "Viva", list(SCOPES), STATUS_MAP

@@ -3,7 +3,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from portal.db import all_municipalities, get_session
+from portal.db import all_municipalities, get_session, unit_of_work
 from portal.municipalities.loader import MunicipalityFileError, load
 from portal.municipalities.models import Municipality, Unit
 
@@ -25,10 +25,12 @@ def test_load_creates_then_updates_by_slug(app, tmp_path):
         }
     ]
     with app.app_context(), all_municipalities():
-        assert load(write(tmp_path, spec)) == ["sodra"]
+        with unit_of_work():
+            assert load(write(tmp_path, spec)) == ["sodra"]
         spec[0]["name"] = "Södra Kommun"
         spec[0]["units"][0]["name"] = "IFO"
-        load(write(tmp_path, spec))
+        with unit_of_work():
+            load(write(tmp_path, spec))
         session = get_session()
         sodra = session.scalar(sa.select(Municipality).where(Municipality.slug == "sodra"))
         assert sodra.name == "Södra Kommun"
