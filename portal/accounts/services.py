@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Person
 from portal.accounts.personnummer import Personnummer
+from portal.actor import Actor
 from portal.db import get_session
 from portal.text import strip_bidi
 
@@ -45,8 +46,9 @@ def person_by_number(pnr: Personnummer, *, given_name: str = "", surname: str = 
 
 
 def update_contact_details(
-    person: Person, *, email: str, phone: str, notify_by_email: bool, notify_by_sms: bool
+    person: Person, *, email: str, phone: str, notify_by_email: bool, notify_by_sms: bool, actor: Actor
 ) -> None:
+    """The person's own contact details, changed by ``actor`` (the person, logged in)."""
     from portal.audit import services as audit
 
     session = get_session()
@@ -55,6 +57,7 @@ def update_contact_details(
     audit.record(
         session,
         "contact_details_changed",
+        actor=actor,
         actor_type="person",
         actor_id=person.id,
         subject_person_id=person.id,

@@ -26,6 +26,7 @@ from forms.base import Answers, EService, Step
 from portal.accounts.models import Person
 from portal.accounts.personnummer import parse
 from portal.accounts.services import person_by_number
+from portal.actor import Actor
 from portal.applications.models import Draft, DraftAttachment, Signature
 from portal.audit import services as audit
 from portal.auth import services as auth_services
@@ -59,7 +60,12 @@ def eservice_for(municipality: Municipality, eservice_id: str) -> EService | Non
 
 
 def start_draft(
-    person: Person, municipality: Municipality, eservice: EService, *, subject_id: int | None = None
+    person: Person,
+    municipality: Municipality,
+    eservice: EService,
+    *,
+    subject_id: int | None = None,
+    actor: Actor,
 ) -> Draft:
     """The citizen's open draft of this e-service, or a new one: one application at a time per e-service.
     ``subject_id``: the principal an ombud applies for (the draft is the ombud's, the case will be theirs)."""
@@ -90,6 +96,7 @@ def start_draft(
         audit.record(
             session,
             "draft_created",
+            actor=actor,
             actor_type="person",
             actor_id=person.id,
             subject_person_id=subject_id,
@@ -192,7 +199,7 @@ def save_step(draft: Draft, step: Step, raw: Any) -> None:
     session.flush()
 
 
-def delete_draft(draft: Draft, person: Person) -> None:
+def delete_draft(draft: Draft, person: Person, *, actor: Actor) -> None:
     session = get_session()
     draft.status = "cancelled"
     draft.answers = {}
@@ -201,6 +208,7 @@ def delete_draft(draft: Draft, person: Person) -> None:
     audit.record(
         session,
         "draft_deleted",
+        actor=actor,
         actor_type="person",
         actor_id=person.id,
         subject_person_id=draft.subject_id,
@@ -380,7 +388,7 @@ def settled(draft: Draft, role: str) -> SignOutcome | None:
 
 
 def finish_signing(
-    draft: Draft, eservice: EService, order: BankIDOrder | Any, signer: Person, role: str
+    draft: Draft, eservice: EService, order: BankIDOrder | Any, signer: Person, role: str, *, actor: Actor
 ) -> SignOutcome:
     """Store the signature and, when it is the last one, submit: one atomic state change. The draft's row
     is locked first, so a completion that arrives twice at once waits for the first and then lands on the
@@ -401,7 +409,7 @@ def finish_signing(
     try:
         # A savepoint: what the signing wrote is undone on its own, the rest of the request is not.
         with session.begin_nested():
-            return _record_signature(current, eservice, order, signer, role)
+            return _record_signature(current, eservice, order, signer, role, actor)
     except _AnswersChanged:
         return SignOutcome("changed")
     except IntegrityError:
@@ -415,7 +423,7 @@ class _AnswersChanged(Exception):
 
 
 def _record_signature(
-    draft: Draft, eservice: EService, order: BankIDOrder | Any, signer: Person, role: str
+    draft: Draft, eservice: EService, order: BankIDOrder | Any, signer: Person, role: str, actor: Actor
 ) -> SignOutcome:
     session = get_session()
     completion = order.completion or {}
@@ -439,6 +447,7 @@ def _record_signature(
     audit.record(
         session,
         "application_signed",
+        actor=actor,
         actor_type="person",
         actor_id=signer.id,
         subject_person_id=draft.subject_id,
@@ -464,11 +473,11 @@ def _record_signature(
         .limit(1)
     ) != answers_digest(eservice, draft):
         raise _AnswersChanged
-    case = submit(draft, eservice)
+    case = submit(draft, eservice, actor)
     return SignOutcome("submitted", case)
 
 
-def submit(draft: Draft, eservice: EService) -> Case:
+def submit(draft: Draft, eservice: EService, actor: Actor) -> Case:
     session = get_session()
     now = utcnow()
     municipality = session.get(Municipality, draft.municipality_id)
@@ -517,7 +526,7 @@ def submit(draft: Draft, eservice: EService) -> Case:
     if eservice.id == "dodsboanmalan":
         from portal.representation.services import from_dodsboanmalan
 
-        from_dodsboanmalan(session, case, payload.get("answers") or {})
+        from_dodsboanmalan(session, case, payload.get("answers") or {}, actor)
     receipt = render_receipt(case, eservice, draft, municipality, subject, signatures)
     stored = storage.put(session, receipt, "application/pdf")
     session.add(
@@ -573,6 +582,7 @@ def submit(draft: Draft, eservice: EService) -> Case:
     audit.record(
         session,
         "application_submitted",
+        actor=actor,
         actor_type="person",
         actor_id=applicant.id,
         subject_person_id=draft.subject_id,

@@ -32,7 +32,7 @@ from sqlalchemy.orm import selectinload
 
 from forms import engine
 from forms.base import Answers, EService, Step
-from portal.access import citizen_required, public
+from portal.access import citizen_required, current_actor, public
 from portal.accounts.models import Person
 from portal.applications import services
 from portal.applications.models import Draft
@@ -145,7 +145,13 @@ def start(eservice_id: str) -> ResponseReturnValue:
     rep = representation.current()
     if rep is not None and not representation.allows_eservice(rep, eservice.id):
         audit.deny(audit.by_person, "eservice", eservice.id)
-    draft = services.start_draft(g.person, g.municipality, eservice, subject_id=representation.subject_id())
+    draft = services.start_draft(
+        g.person,
+        g.municipality,
+        eservice,
+        subject_id=representation.subject_id(),
+        actor=current_actor("person"),
+    )
     return redirect(url_for(".tasks", draft_id=draft.id))
 
 
@@ -372,7 +378,7 @@ def delete(draft_id: uuid.UUID) -> ResponseReturnValue:
     draft, _eservice = _draft_or_404(draft_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.delete_draft(draft, g.person)
+    services.delete_draft(draft, g.person, actor=current_actor("person"))
     flash(_("The draft application was deleted."), "info")
     return redirect(url_for("home.my_pages"))
 
@@ -472,7 +478,11 @@ def _sign_order(draft: Draft, role: str) -> Any:
 
 
 def _complete(draft: Draft, eservice: EService, order: Any, role: str) -> str:
-    return _land(draft, role, services.finish_signing(draft, eservice, order, g.person, _role(role)))
+    return _land(
+        draft,
+        role,
+        services.finish_signing(draft, eservice, order, g.person, _role(role), actor=current_actor("person")),
+    )
 
 
 def _finished(draft: Draft, eservice: EService, order: Any, role: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Login state changes: BankID orders, login sessions, logout. Views call these; these commit."""
+"""Login state changes: BankID orders, login sessions, logout. Views call these; these flush, and commit on
+their own (commit_now) only around BankID calls and for what must outlast a failed request."""
 
 from __future__ import annotations
 
@@ -282,7 +283,7 @@ def start_login(
     staff_user_id: int | None = None,
     id_token: str = "",
 ) -> str:
-    """A new login session for an authenticated person; returns its token, once. Commits."""
+    """A new login session for an authenticated person; returns its token, once."""
     if person is None and staff_user_id is None:
         raise ValueError("a citizen login needs the person")
     session = get_session()

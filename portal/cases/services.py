@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from integrations.base import DeliveryResult
+from portal.actor import Actor
 from portal.audit import services as audit
 from portal.cases.models import Case, CaseEvent, Decision, Document
 from portal.db import locked, utcnow
@@ -104,12 +105,11 @@ def waiting_delivery(session: Session, case: Case) -> OutboxItem | None:
 APPEAL_WEEKS = 3
 
 
-def _staff_audit(session: Session, action: str, case: Case, staff_id: int, **detail: object) -> None:
+def _staff_audit(session: Session, action: str, case: Case, staff: Actor, **detail: object) -> None:
     audit.record(
         session,
         action,
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         subject_person_id=case.subject_id,
         object_type="case",
         object_id=str(case.id),
@@ -118,40 +118,40 @@ def _staff_audit(session: Session, action: str, case: Case, staff_id: int, **det
     )
 
 
-def assign(session: Session, case: Case, staff_id: int) -> None:
-    case.assigned_to_id = staff_id
-    _staff_audit(session, "case_assigned", case, staff_id)
+def assign(session: Session, case: Case, staff: Actor) -> None:
+    case.assigned_to_id = staff.id
+    _staff_audit(session, "case_assigned", case, staff)
     session.flush()
 
 
-def set_status(session: Session, case: Case, status: str, staff_id: int | None) -> None:
+def set_status(session: Session, case: Case, status: str, staff: Actor | None) -> None:
     from portal.cases.models import STATUSES
 
     if status not in STATUSES or status == case.status:
         return
     previous, case.status = case.status, status
     add_event(session, case, "status_changed", old=previous, new=status)
-    if staff_id is not None:
-        _staff_audit(session, "case_status_changed", case, staff_id, old=previous, new=status)
+    if staff is not None:
+        _staff_audit(session, "case_status_changed", case, staff, old=previous, new=status)
     session.flush()
 
 
-def add_note(session: Session, case: Case, staff_id: int, body: str) -> None:
+def add_note(session: Session, case: Case, staff: Actor, body: str) -> None:
     from portal.cases.models import StaffNote
 
-    session.add(StaffNote(case_id=case.id, author_id=staff_id, body=body))
+    session.add(StaffNote(case_id=case.id, author_id=staff.id, body=body))
     add_event(session, case, "note_added", visible_to_citizen=False)
-    _staff_audit(session, "case_note_added", case, staff_id)
+    _staff_audit(session, "case_note_added", case, staff)
     session.flush()
 
 
-def request_supplement(session: Session, case: Case, staff_id: int, text: str, due_date: dt.date) -> None:
+def request_supplement(session: Session, case: Case, staff: Actor, text: str, due_date: dt.date) -> None:
     from portal.cases.models import SupplementRequest
 
-    session.add(SupplementRequest(case_id=case.id, requested_by_id=staff_id, text=text, due_date=due_date))
+    session.add(SupplementRequest(case_id=case.id, requested_by_id=staff.id, text=text, due_date=due_date))
     previous, case.status = case.status, "supplement_requested"
     add_event(session, case, "supplement_requested", due_date=due_date.isoformat(), old=previous)
-    _staff_audit(session, "supplement_requested", case, staff_id)
+    _staff_audit(session, "supplement_requested", case, staff)
     notify_citizen(session, case, "supplement")
     session.flush()
 
@@ -160,7 +160,7 @@ def answer_supplement(
     session: Session,
     case: Case,
     request_id: uuid.UUID,
-    person_id: int,
+    person: Actor,
     text: str,
     upload: tuple[str, bytes] | None,
 ) -> str | None:
@@ -187,7 +187,7 @@ def answer_supplement(
             checked = validation.validate_upload(
                 upload[0], upload[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
             )
-            uploader = quota.Uploader(case.municipality_id, person_id=person_id)
+            uploader = quota.Uploader(case.municipality_id, person_id=person.id)
             quota.admit(session, uploader, [checked.size], case_id=case.id)
         except validation.UploadRejected as exc:
             return exc.reason
@@ -219,8 +219,7 @@ def answer_supplement(
     audit.record(
         session,
         "supplement_answered",
-        actor_type="person",
-        actor_id=person_id,
+        actor=person,
         subject_person_id=case.subject_id,
         object_type="case",
         object_id=str(case.id),
@@ -264,7 +263,7 @@ def add_pdf_document(
 def publish_decision(
     session: Session,
     case: Case,
-    staff_id: int,
+    staff: Actor,
     *,
     outcome: str,
     motivation: str,
@@ -282,7 +281,7 @@ def publish_decision(
     if same is not None:
         return None
     document = add_pdf_document(
-        session, case, staff_id, pdf, kind="beslut", title=f"Beslut {decided_at.isoformat()}"
+        session, case, staff.id, pdf, kind="beslut", title=f"Beslut {decided_at.isoformat()}"
     )
     if isinstance(document, str):
         return document
@@ -295,14 +294,14 @@ def publish_decision(
             decided_at=decided_at,
             appeal_deadline=published.date() + dt.timedelta(weeks=APPEAL_WEEKS),
             document_id=document.id,
-            decided_by_id=staff_id,
+            decided_by_id=staff.id,
             published_at=published,
         )
     )
     previous, case.status = case.status, "decided"
     add_event(session, case, "decision", outcome=outcome)
     add_event(session, case, "status_changed", old=previous, new="decided")
-    _staff_audit(session, "decision_published", case, staff_id, outcome=outcome)
+    _staff_audit(session, "decision_published", case, staff, outcome=outcome)
     notify_citizen(session, case, "decision")
     session.flush()
     return None
@@ -327,7 +326,7 @@ def published_already(
     )
 
 
-def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
+def mark_decisions_read(session: Session, case: Case, person: Actor) -> None:
     """The read receipt staff see: the first time the citizen opens the decision."""
     from portal.cases.models import Decision
 
@@ -349,8 +348,7 @@ def mark_decisions_read(session: Session, case: Case, person_id: int) -> None:
         audit.record(
             session,
             "decision_read",
-            actor_type="person",
-            actor_id=person_id,
+            actor=person,
             subject_person_id=case.subject_id,
             object_type="decision",
             object_id=str(decision_id),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 import forms
 from portal import paging
-from portal.access import citizen_required
+from portal.access import citizen_required, current_actor
 from portal.accounts.models import Person
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
@@ -104,7 +104,7 @@ def _render_case(
         .order_by(SupplementRequest.due_date)
     ).all()
     # Showing the decision on this page is opening it: the read receipt staff see.
-    cases_services.mark_decisions_read(session, case, g.person.id)
+    cases_services.mark_decisions_read(session, case, current_actor("person"))
     case_threads = messaging.threads(session, case)
     conversation = case_threads.get("handlaggare")
     # Kundval: the utförare serving the case (its own thread), and whether this insats can be chosen for.
@@ -203,7 +203,7 @@ def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
         case,
         body=request.form.get("body", ""),
         upload=content,
-        person_id=g.person.id,
+        author=current_actor("person"),
         audience=audience,
     )
     if error:
@@ -262,7 +262,7 @@ def answer_supplement(case_id: uuid.UUID, request_id: uuid.UUID) -> ResponseRetu
     upload = request.files.get("document")
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
     error = cases_services.answer_supplement(
-        session, case, request_id, g.person.id, form.text.data or "", content
+        session, case, request_id, current_actor("person"), form.text.data or "", content
     )
     if error == "gone":
         abort(404)

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.access import citizen_required, public
+from portal.access import citizen_required, current_actor, public
 from portal.auth.services import previous_login_at
 
 bp = Blueprint("home", __name__)
@@ -126,6 +126,7 @@ def contact_details() -> ResponseReturnValue:
     if form.validate_on_submit():
         update_contact_details(
             g.person,
+            actor=current_actor("person"),
             email=form.email.data or "",
             phone=form.phone.data or "",
             notify_by_email=form.notify_by_email.data,

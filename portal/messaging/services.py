@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
+from portal.actor import Actor
 from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case
@@ -43,11 +44,13 @@ def post(
     *,
     body: str,
     upload: tuple[str, bytes] | None,
-    person_id: int | None = None,
-    staff_id: int | None = None,
+    author: Actor,
     audience: str = "handlaggare",
 ) -> str | None:
-    """Write a message; returns an error reason ("empty", "too_long" or an upload reason), or None."""
+    """Write a message by ``author`` (a person or a staff member); returns an error reason ("empty",
+    "too_long" or an upload reason), or None."""
+    person_id = author.id if author.kind == "person" else None
+    staff_id = author.id if author.kind == "staff" else None
     body = body.strip()
     if not body and upload is None:
         return "empty_message"
@@ -93,8 +96,7 @@ def post(
         audit.record(
             session,
             "message_sent",
-            actor_type="staff",
-            actor_id=staff_id,
+            actor=author,
             subject_person_id=case.subject_id,
             object_type="message",
             object_id=str(message.id),
@@ -104,8 +106,7 @@ def post(
         audit.record(
             session,
             "message_sent",
-            actor_type="person",
-            actor_id=person_id,
+            actor=author,
             subject_person_id=case.subject_id,
             object_type="message",
             object_id=str(message.id),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 import integrations
 from integrations.base import Delivery, DeliveryResult, PermanentError
+from portal.actor import Actor
 from portal.config import Config
 from portal.db import all_municipalities, unit_of_work, utcnow
 from portal.outbox.models import OutboxItem
@@ -432,7 +433,7 @@ def deliver_due(
     return delivered
 
 
-def retry_now(session: Session, item: OutboxItem, staff_id: int) -> None:
+def retry_now(session: Session, item: OutboxItem, staff: Actor) -> None:
     """An administrator sends a failed or dead-lettered item again, at once."""
     from portal.audit import services as audit
 
@@ -443,8 +444,7 @@ def retry_now(session: Session, item: OutboxItem, staff_id: int) -> None:
     audit.record(
         session,
         "delivery_retried",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         object_type="outbox_item",
         object_id=str(item.id),
         municipality_id=item.municipality_id,
@@ -452,7 +452,7 @@ def retry_now(session: Session, item: OutboxItem, staff_id: int) -> None:
     session.flush()
 
 
-def mark_handled(session: Session, item: OutboxItem, staff_id: int) -> None:
+def mark_handled(session: Session, item: OutboxItem, staff: Actor) -> None:
     """The item was handled outside the portal (e.g. registered by hand in the case system)."""
     from portal.audit import services as audit
 
@@ -460,8 +460,7 @@ def mark_handled(session: Session, item: OutboxItem, staff_id: int) -> None:
     audit.record(
         session,
         "delivery_handled_manually",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         object_type="outbox_item",
         object_id=str(item.id),
         municipality_id=item.municipality_id,

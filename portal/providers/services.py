@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from portal.actor import Actor
 from portal.audit import services as audit
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision
@@ -199,7 +200,7 @@ def choose(
     provider: Provider,
     effective_date: dt.date,
     *,
-    actor_person_id: int,
+    actor: Actor,
 ) -> ProviderChoice:
     """Record the choice, in one transaction with its timeline event, audit event and the outbox item that
     takes it to the case system. A choice still waiting for its date is cancelled by a newer one.
@@ -226,7 +227,7 @@ def choose(
         provider_id=provider.id,
         effective_date=effective_date,
         chosen_at=now,
-        chosen_by_id=actor_person_id,
+        chosen_by_id=actor.id,
     )
     session.add(choice)
     session.flush()
@@ -253,8 +254,7 @@ def choose(
     audit.record(
         session,
         "provider_chosen",
-        actor_type="person",
-        actor_id=actor_person_id,
+        actor=actor,
         subject_person_id=case.subject_id,
         object_type="case",
         object_id=str(case.id),
@@ -320,7 +320,7 @@ def save_provider(
     session: Session,
     provider: Provider | None,
     municipality_id: int,
-    staff_id: int,
+    staff: Actor,
     values: dict[str, object],
 ) -> Provider:
     created = provider is None
@@ -342,8 +342,7 @@ def save_provider(
     audit.record(
         session,
         "provider_created" if created else "provider_changed",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         object_type="provider",
         object_id=str(provider.id),
         municipality_id=municipality_id,
@@ -352,13 +351,12 @@ def save_provider(
     return provider
 
 
-def set_active(session: Session, provider: Provider, active: bool, staff_id: int) -> None:
+def set_active(session: Session, provider: Provider, active: bool, staff: Actor) -> None:
     provider.active = active
     audit.record(
         session,
         "provider_activated" if active else "provider_deactivated",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         object_type="provider",
         object_id=str(provider.id),
         municipality_id=provider.municipality_id,
@@ -369,12 +367,10 @@ def set_active(session: Session, provider: Provider, active: bool, staff_id: int
 # --- the utförare's side ----------------------------------------------------------------------------------
 
 
-def add_implementation_plan(
-    session: Session, case: Case, staff_id: int, pdf: tuple[str, bytes]
-) -> str | None:
+def add_implementation_plan(session: Session, case: Case, staff: Actor, pdf: tuple[str, bytes]) -> str | None:
     """A genomförandeplan from the utförare, as a PDF checked by its content. Returns an error reason."""
     document = cases.add_pdf_document(
-        session, case, staff_id, pdf, kind="genomforandeplan", title=f"Genomförandeplan {today().isoformat()}"
+        session, case, staff.id, pdf, kind="genomforandeplan", title=f"Genomförandeplan {today().isoformat()}"
     )
     if isinstance(document, str):
         return document
@@ -382,8 +378,7 @@ def add_implementation_plan(
     audit.record(
         session,
         "document_added",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         subject_person_id=case.subject_id,
         object_type="document",
         object_id=str(document.id),

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import forms
-from portal.access import citizen_required, staff_required
+from portal.access import citizen_required, current_actor, staff_required
 from portal.accounts.models import Person
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
@@ -249,7 +249,7 @@ def confirm_choice(case_id: uuid.UUID) -> ResponseReturnValue:
     if provider is None or form.effective_date.date is None:
         return _render_choose(case, form, 400)
     choice = services.choose(
-        get_session(), case, provider, form.effective_date.date, actor_person_id=g.person.id
+        get_session(), case, provider, form.effective_date.date, actor=current_actor("person")
     )
     return redirect(url_for(".receipt", case_id=case.id, choice_id=choice.id))
 
@@ -382,7 +382,7 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
     body = request.form.get("body", "")
     error = messaging.post(
-        get_session(), current, body=body, upload=content, staff_id=g.staff.id, audience="utforare"
+        get_session(), current, body=body, upload=content, author=current_actor("staff"), audience="utforare"
     )
     if error:
         message = UPLOAD_ERRORS.get(error) or _l("The attachment must be a PDF, JPG, PNG or a photo (HEIC).")
@@ -402,7 +402,7 @@ def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
         flash(_("Attach the implementation plan (genomförandeplan) as a PDF"), "error")
         return redirect(url_for(".case", case_id=case_id))
     error = services.add_implementation_plan(
-        get_session(), current, g.staff.id, (upload.filename, upload.read())
+        get_session(), current, current_actor("staff"), (upload.filename, upload.read())
     )
     if error:
         flash(pdf_upload_message(error, _("The implementation plan must be a readable PDF.")), "error")
@@ -528,7 +528,9 @@ def new() -> ResponseReturnValue:
                     _("A provider with this organisation number is already here")
                 ]
             else:
-                services.save_provider(get_session(), None, staff.municipality_id, staff.id, values)
+                services.save_provider(
+                    get_session(), None, staff.municipality_id, current_actor("staff"), values
+                )
                 flash(_("The provider %(name)s is added.", name=values["name"]), "success")
                 return redirect(url_for(".providers"))
         return _render_form(form, None, 400)
@@ -555,7 +557,9 @@ def edit(provider_id: int) -> ResponseReturnValue:
                     _("A provider with this organisation number is already here")
                 ]
             else:
-                services.save_provider(get_session(), provider, staff.municipality_id, staff.id, values)
+                services.save_provider(
+                    get_session(), provider, staff.municipality_id, current_actor("staff"), values
+                )
                 flash(_("The changes to %(name)s are saved.", name=values["name"]), "success")
                 return redirect(url_for(".providers"))
         return _render_form(form, provider, 400)
@@ -566,13 +570,12 @@ def edit(provider_id: int) -> ResponseReturnValue:
 @admin_bp.post("/<int:provider_id>/<action>")
 @staff_required("administrator")
 def set_active(provider_id: int, action: str) -> ResponseReturnValue:
-    staff: StaffUser = g.staff
     provider = _provider_or_404(provider_id)
     if action not in ("inaktivera", "aktivera"):
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.set_active(get_session(), provider, action == "aktivera", staff.id)
+    services.set_active(get_session(), provider, action == "aktivera", current_actor("staff"))
     if action == "aktivera":
         flash(_("%(name)s is shown to citizens again.", name=provider.name), "success")
     else:

@@ -1,6 +1,6 @@
 """Representation state changes: a citizen's fullmakt (drafted, signed with BankID, revoked), staff-registered
 god man, förvaltare and vårdnadshavare, dödsbodelägare from a dödsboanmälan, and acting for someone.
-Views call these; these write audit events and notices in the same transaction, and commit."""
+Views call these; these write audit events and notices in the same transaction and flush; the request commits.
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.accounts.models import Person
 from portal.accounts.personnummer import InvalidPersonnummer, Personnummer, parse
 from portal.accounts.services import person_by_number
+from portal.actor import Actor
 from portal.audit import services as audit
 from portal.audit.models import AuditEvent
 from portal.auth import ratelimit
@@ -374,7 +375,7 @@ def _evidence(order: BankIDOrder) -> dict[str, str]:
     }
 
 
-def finish_signing(rep: Representation, order: BankIDOrder, signer: Person) -> str:
+def finish_signing(rep: Representation, order: BankIDOrder, signer: Person, *, actor: Actor) -> str:
     """Store the principal's signature as the fullmakt's evidence and offer it to the agent. Returns
     "offered", "done" when a concurrent completion of the same signature got there first, or "failed"."""
     session = get_session()
@@ -395,7 +396,7 @@ def finish_signing(rep: Representation, order: BankIDOrder, signer: Person) -> s
     ):
         return "done"
     order.status, order.completion = "used", None
-    _record(session, rep, signer, "representation_granted")
+    _record(session, rep, signer, "representation_granted", actor)
     _notify_agent_of_offer(session, rep)
     session.flush()
     return "offered"
@@ -436,7 +437,7 @@ def _still_open(agent: Person) -> tuple[Any, ...]:
     )
 
 
-def finish_accepting(rep: Representation, order: BankIDOrder, agent: Person) -> str:
+def finish_accepting(rep: Representation, order: BankIDOrder, agent: Person, *, actor: Actor) -> str:
     """The agent's BankID signature accepts the offer and makes the fullmakt active; the principal is
     notified. Returns "accepted", "done" (a concurrent completion was first) or "failed"."""
     session = get_session()
@@ -457,18 +458,18 @@ def finish_accepting(rep: Representation, order: BankIDOrder, agent: Person) -> 
     ):
         return "done" if session.get(Representation, rep.id).agent_id == agent.id else "failed"  # type: ignore[union-attr]
     order.status, order.completion = "used", None
-    _record(session, rep, agent, "representation_accepted")
+    _record(session, rep, agent, "representation_accepted", actor)
     notify_principal(session, rep)
     session.flush()
     return "accepted"
 
 
-def decline(rep: Representation, agent: Person) -> bool:
+def decline(rep: Representation, agent: Person, *, actor: Actor) -> bool:
     """The agent declines the offer: it ends, and the principal is told (without details)."""
     session = get_session()
     if not _change(rep, "offered", *_still_open(agent), answered_at=utcnow(), status="declined"):
         return False
-    _record(session, rep, agent, "representation_declined")
+    _record(session, rep, agent, "representation_declined", actor)
     notify_person(
         session,
         rep.principal_id,
@@ -496,13 +497,14 @@ def decline(rep: Representation, agent: Person) -> bool:
     return True
 
 
-def _record(session: Session, rep: Representation, actor: Person, action: str) -> None:
+def _record(session: Session, rep: Representation, person: Person, action: str, actor: Actor) -> None:
     """The audit event of a step of a citizen's fullmakt, by the principal or the agent."""
     audit.record(
         session,
         action,
+        actor=actor,
         actor_type="person",
-        actor_id=actor.id,
+        actor_id=person.id,
         subject_person_id=rep.principal_id,
         object_type="representation",
         object_id=str(rep.id),
@@ -542,16 +544,16 @@ def _notify_agent_of_offer(session: Session, rep: Representation) -> None:
     )
 
 
-def revoke(rep: Representation, *, by_type: str, by_id: int) -> None:
+def revoke(rep: Representation, *, by: Actor) -> None:
+    """Revoked by ``by``: the principal (a person) or a staff member."""
     session = get_session()
     if rep.revoked_at is None:
         rep.revoked_at = utcnow()
-        rep.revoked_by_type, rep.revoked_by_id = by_type, by_id
+        rep.revoked_by_type, rep.revoked_by_id = by.kind, by.id
         audit.record(
             session,
             "representation_revoked",
-            actor_type=by_type,
-            actor_id=by_id,
+            actor=by,
             subject_person_id=rep.principal_id,
             object_type="representation",
             object_id=str(rep.id),
@@ -600,7 +602,7 @@ def agent_is_staff(session: Session, agent_number: str, municipality_id: int) ->
 
 
 def register_by_staff(
-    terms: StaffTerms, *, staff_id: int, municipality_id: int, document: tuple[str, bytes]
+    terms: StaffTerms, *, staff: Actor, municipality_id: int, document: tuple[str, bytes]
 ) -> Representation | str:
     """Register a god man, förvaltare or vårdnadshavare with the decision or förordnande as a PDF. It waits
     ("pending", no access) until a second staff member approves it; the principal is told at once.
@@ -614,8 +616,7 @@ def register_by_staff(
         audit.record(
             session,
             "representation_registration_refused",
-            actor_type="staff",
-            actor_id=staff_id,
+            actor=staff,
             municipality_id=municipality_id,
             object_type="representation",
             reason="agent_is_staff",
@@ -635,7 +636,7 @@ def register_by_staff(
             document[0], document[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
         )
         if checked.media_type == "application/pdf":
-            quota.admit(session, quota.Uploader(municipality_id, staff_id=staff_id), [checked.size])
+            quota.admit(session, quota.Uploader(municipality_id, staff.id=staff.id), [checked.size])
     except validation.UploadRejected as exc:
         return exc.reason
     if checked.media_type != "application/pdf":
@@ -661,7 +662,7 @@ def register_by_staff(
         if terms.valid_from <= utcnow().astimezone(STOCKHOLM).date()
         else start_of_day(terms.valid_from),
         valid_until=end_of_day(until_day),
-        registered_by_id=staff_id,
+        registered_by_id=staff.id,
         document_file_id=stored.id,
         document_filename=checked.safe_filename,
         document_sha256=checked.sha256,
@@ -671,8 +672,7 @@ def register_by_staff(
     audit.record(
         session,
         "representation_registered",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         subject_person_id=principal.id,
         object_type="representation",
         object_id=str(rep.id),
@@ -715,7 +715,7 @@ def _notify_principal_of_registration(session: Session, rep: Representation) -> 
     )
 
 
-def review_registration(rep: Representation, *, staff_id: int, approve: bool, reason: str = "") -> bool:
+def review_registration(rep: Representation, *, staff: Actor, approve: bool, reason: str = "") -> bool:
     """A second staff member approves (the representation becomes active) or refuses (with the reason) a
     pending staff registration. One atomic change: only a pending registration, never by its registrant;
     twice at once gives one effect. False when it was no longer pending or is the reviewer's own."""
@@ -726,11 +726,11 @@ def review_registration(rep: Representation, *, staff_id: int, approve: bool, re
         .where(
             Representation.id == rep.id,
             Representation.status == "pending",
-            Representation.registered_by_id != staff_id,
+            Representation.registered_by_id != staff.id,
         )
         .values(
             status="active" if approve else "refused",
-            reviewed_by_id=staff_id,
+            reviewed_by_id=staff.id,
             reviewed_at=now,
             refusal_reason="" if approve else reason,
         )
@@ -742,8 +742,7 @@ def review_registration(rep: Representation, *, staff_id: int, approve: bool, re
     audit.record(
         session,
         "representation_approved" if approve else "representation_refused",
-        actor_type="staff",
-        actor_id=staff_id,
+        actor=staff,
         subject_person_id=rep.principal_id,
         object_type="representation",
         object_id=str(rep.id),
@@ -760,7 +759,9 @@ def review_registration(rep: Representation, *, staff_id: int, approve: bool, re
 # --- dödsbodelägare ---------------------------------------------------------------------------------------
 
 
-def from_dodsboanmalan(session: Session, case: Any, answers: dict[str, Any]) -> list[Representation]:
+def from_dodsboanmalan(
+    session: Session, case: Any, answers: dict[str, Any], actor: Actor
+) -> list[Representation]:
     """Each dödsbodelägare named with a personnummer (not the applicant) follows the case and its messages.
     Added to the submission's transaction; the caller commits."""
     made: list[Representation] = []
@@ -802,6 +803,7 @@ def from_dodsboanmalan(session: Session, case: Any, answers: dict[str, Any]) -> 
         audit.record(
             session,
             "representation_registered",
+            actor=actor,
             actor_type="system",
             subject_person_id=case.subject_id,
             object_type="representation",
@@ -817,7 +819,7 @@ def from_dodsboanmalan(session: Session, case: Any, answers: dict[str, Any]) -> 
 # --- acting for someone -----------------------------------------------------------------------------------
 
 
-def start_acting(login: LoginSession, rep: Representation) -> bool:
+def start_acting(login: LoginSession, rep: Representation, *, actor: Actor) -> bool:
     session = get_session()
     if not rep.is_active(utcnow()) or rep.agent_id != login.person_id:
         return False
@@ -826,6 +828,7 @@ def start_acting(login: LoginSession, rep: Representation) -> bool:
     audit.record(
         session,
         "acting_started",
+        actor=actor,
         actor_type="person",
         actor_id=login.person_id,
         principal_id=rep.principal_id,
@@ -837,13 +840,14 @@ def start_acting(login: LoginSession, rep: Representation) -> bool:
     return True
 
 
-def stop_acting(login: LoginSession, *, reason: str = "chosen") -> None:
+def stop_acting(login: LoginSession, *, reason: str = "chosen", actor: Actor) -> None:
     session = get_session()
     if login.acting_for_id is None and login.acting_representation_id is None:
         return
     audit.record(
         session,
         "acting_ended" if reason == "chosen" else "acting_refused",
+        actor=actor,
         actor_type="person",
         actor_id=login.person_id,
         principal_id=login.acting_for_id,

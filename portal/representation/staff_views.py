@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from portal.access import holds, staff_required
+from portal.access import current_actor, holds, staff_required
 from portal.applications import services as applications
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
@@ -169,7 +169,7 @@ def new() -> ResponseReturnValue:
             )
             result = services.register_by_staff(
                 terms,
-                staff_id=g.staff.id,
+                staff=current_actor("staff"),
                 municipality_id=g.municipality.id,
                 document=(upload.filename or "", upload.read()),
             )
@@ -265,7 +265,7 @@ def approve(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _reviewable_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if services.review_registration(rep, staff_id=g.staff.id, approve=True):
+    if services.review_registration(rep, staff=current_actor("staff"), approve=True):
         flash(
             _("The representation is approved and applies now. The person represented gets a notice."),
             "success",
@@ -284,7 +284,9 @@ def refuse(rep_id: uuid.UUID) -> ResponseReturnValue:
         if "csrf_token" in form.errors:
             abort(400)
         return _render_review(rep, form, 400)
-    if services.review_registration(rep, staff_id=g.staff.id, approve=False, reason=form.reason.data.strip()):
+    if services.review_registration(
+        rep, staff=current_actor("staff"), approve=False, reason=form.reason.data.strip()
+    ):
         flash(_("The registration is refused. It gives no one access."), "success")
     else:
         flash(_("The registration was already reviewed by someone else."), "info")
@@ -309,7 +311,7 @@ def revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _rep_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.revoke(rep, by_type="staff", by_id=g.staff.id)
+    services.revoke(rep, by=current_actor("staff"))
     flash(_("The representation is revoked."), "success")
     return redirect(url_for(".index"))
 

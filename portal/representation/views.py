@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import forms as eforms
-from portal.access import ACCESS_ATTR, citizen_required
+from portal.access import ACCESS_ATTR, citizen_required, current_actor
 from portal.accounts.personnummer import Personnummer
 from portal.applications import services as applications
 from portal.audit import services as audit
@@ -316,9 +316,9 @@ def _done_url(rep: Representation, side: str) -> str:
 def _complete(rep: Representation, order: Any, side: str) -> str:
     session.pop(_sign_key(rep, side), None)
     if side == "principal":
-        outcome = services.finish_signing(rep, order, g.person)
+        outcome = services.finish_signing(rep, order, g.person, actor=current_actor("person"))
     else:
-        outcome = services.finish_accepting(rep, order, g.person)
+        outcome = services.finish_accepting(rep, order, g.person, actor=current_actor("person"))
     if outcome != "failed":  # "done": a concurrent completion of the same signature came first
         return _done_url(rep, side)
     flash(_("The signature could not be used. Please try again."), "error")
@@ -509,7 +509,7 @@ def decline(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _offer_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if services.decline(rep, g.person):
+    if services.decline(rep, g.person, actor=current_actor("person")):
         flash(
             _(
                 "You have declined the power of attorney. %(name)s is told that you said no.",
@@ -538,7 +538,7 @@ def revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _own_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.revoke(rep, by_type="person", by_id=g.person.id)
+    services.revoke(rep, by=current_actor("person"))
     flash(
         _(
             "The power of attorney is revoked. %(name)s can no longer act for you.",
@@ -596,7 +596,7 @@ def act(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = db.get(Representation, rep_id)
     if rep is None or rep.agent_id != g.person.id or rep.municipality_id != g.municipality.id:
         audit.deny(audit.by_person, "representation", rep_id)
-    if not services.start_acting(g.login, rep):
+    if not services.start_acting(g.login, rep, actor=current_actor("person")):
         flash(_("You can no longer act for %(name)s.", name=services.display_name(rep.principal)), "error")
         return redirect(url_for(".represented"))
     return redirect(url_for("home.my_pages"))
@@ -607,7 +607,7 @@ def act(rep_id: uuid.UUID) -> ResponseReturnValue:
 def stop_acting() -> ResponseReturnValue:
     if not PostForm().validate_on_submit():
         abort(400)
-    services.stop_acting(g.login)
+    services.stop_acting(g.login, actor=current_actor("person"))
     flash(_("You no longer act for anyone. You see your own pages."), "info")
     return redirect(url_for("home.my_pages"))
 
@@ -628,7 +628,7 @@ def _check_acting() -> ResponseReturnValue | None:
 
         principal = get_session().get(Person, login.acting_for_id) if login.acting_for_id else None
         name = services.display_name(principal) if principal else ""
-        services.stop_acting(login, reason=reason)
+        services.stop_acting(login, reason=reason, actor=current_actor("person"))
         flash(str(ENDED_MESSAGES[reason]) % {"name": name}, "error")
         view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, ACCESS_ATTR, None) == "citizen" and request.endpoint != "home.my_pages":

@@ -33,7 +33,7 @@ import forms
 from forms import engine
 from forms.fields import options
 from portal import paging
-from portal.access import ANY_STAFF, can_open, public, staff_required
+from portal.access import ANY_STAFF, can_open, current_actor, public, staff_required
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
@@ -435,7 +435,7 @@ def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
     upload = request.files.get("attachment")
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
     body = request.form.get("body", "")
-    error = messaging.post(get_session(), current, body=body, upload=content, staff_id=g.staff.id)
+    error = messaging.post(get_session(), current, body=body, upload=content, author=current_actor("staff"))
     if error:
         # Shown again with what was typed, so nothing is lost.
         message = str(MESSAGE_ERRORS.get(error, MESSAGE_ERRORS["type"]))
@@ -499,7 +499,7 @@ def assign(case_id: uuid.UUID) -> ResponseReturnValue:
     current = _case_or_404(case_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    cases.assign(get_session(), current, g.staff.id)
+    cases.assign(get_session(), current, current_actor("staff"))
     flash(_("The case is assigned to you."), "success")
     return _back(case_id)
 
@@ -511,7 +511,7 @@ def status(case_id: uuid.UUID) -> ResponseReturnValue:
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    cases.set_status(get_session(), current, form.status.data, g.staff.id)
+    cases.set_status(get_session(), current, form.status.data, current_actor("staff"))
     flash(_("The status is changed."), "success")
     return _back(case_id)
 
@@ -523,7 +523,7 @@ def note(case_id: uuid.UUID) -> ResponseReturnValue:
     form = NoteForm()
     if not form.validate_on_submit():
         return _render_case(current, errors=engine.render_field_errors(form), note_form=form)
-    cases.add_note(get_session(), current, g.staff.id, form.body.data)
+    cases.add_note(get_session(), current, current_actor("staff"), form.body.data)
     return _back(case_id)
 
 
@@ -534,7 +534,9 @@ def supplement(case_id: uuid.UUID) -> ResponseReturnValue:
     form = SupplementForm()
     if not form.validate_on_submit():
         return _render_case(current, errors=engine.render_field_errors(form), supplement_form=form)
-    cases.request_supplement(get_session(), current, g.staff.id, form.text.data, form.due_date.data)
+    cases.request_supplement(
+        get_session(), current, current_actor("staff"), form.text.data, form.due_date.data
+    )
     flash(_("The request for more information is sent to the applicant."), "success")
     return _back(case_id)
 
@@ -553,7 +555,7 @@ def decision(case_id: uuid.UUID) -> ResponseReturnValue:
     error = cases.publish_decision(
         get_session(),
         current,
-        g.staff.id,
+        current_actor("staff"),
         outcome=form.outcome.data,
         motivation=form.motivation.data,
         decided_at=form.decided_at.data,
@@ -669,10 +671,10 @@ def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
     ):
         audit.deny(audit.by_staff, "outbox_item", item_id)
     if action == "forsok-igen":
-        outbox.retry_now(db, item, g.staff.id)
+        outbox.retry_now(db, item, current_actor("staff"))
         flash(_("The delivery will be tried again within a minute."), "success")
     elif action == "hanterad":
-        outbox.mark_handled(db, item, g.staff.id)
+        outbox.mark_handled(db, item, current_actor("staff"))
         flash(_("The delivery is marked as handled by hand."), "success")
     else:
         abort(404)

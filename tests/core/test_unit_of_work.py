@@ -16,6 +16,7 @@ from portal.access import public
 from portal.accounts.models import Person
 from portal.accounts.personnummer import parse
 from portal.accounts.services import person_by_number
+from portal.actor import Actor
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case
 from portal.db import all_municipalities, get_session, unit_of_work
@@ -64,7 +65,9 @@ def _case_with_a_message_from_staff(app: Flask, client, simulator) -> str:  # ty
             )
         )
         assert (
-            messaging.post(session, case, body="Vi har fått din ansökan.", upload=None, staff_id=omar.id)
+            messaging.post(
+                session, case, body="Vi har fått din ansökan.", upload=None, author=Actor("staff", omar.id)
+            )
             is None
         )
     return path

@@ -9,9 +9,10 @@ import re
 
 import sqlalchemy as sa
 
+from portal.actor import Actor
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case, Document
-from portal.db import all_municipalities, get_session
+from portal.db import all_municipalities, get_session, unit_of_work
 from portal.messaging import services as messaging
 from portal.municipalities.models import Municipality
 from portal.providers.models import Provider, ProviderChoice
@@ -97,14 +98,13 @@ def test_utforare_never_see_the_handlaggare_thread_notes_or_other_documents(app,
     assert denied_for(app, staff_id(app, ULLA), "staff.audit_log") == 1
     assert denied_for(app, staff_id(app, ULLA), str(decision_doc)) == 1
     # The handläggare thread's attachment, by its id: refused too.
-    with app.app_context(), all_municipalities():
-        session = get_session()
+    with app.app_context(), all_municipalities(), unit_of_work() as session:
         messaging.post(
             session,
             session.get(Case, case.id),
             body="Bilaga",
             upload=("intyg.pdf", small_pdf()),
-            staff_id=staff_id(app, OMAR),
+            author=Actor("staff", staff_id(app, OMAR)),
         )
         from portal.messaging.models import MessageAttachment
 
@@ -299,7 +299,12 @@ def test_utforare_case_list_queries_do_not_grow_with_cases(app, bankid_simulator
                     )
                 )
             messaging.post(
-                session, extra, body="Hej", upload=None, person_id=case.subject_id, audience="utforare"
+                session,
+                extra,
+                body="Hej",
+                upload=None,
+                author=Actor("person", case.subject_id),
+                audience="utforare",
             )
         session.commit()
     assert queries() == few
