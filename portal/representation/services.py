@@ -1,6 +1,7 @@
 """Representation state changes: a citizen's fullmakt (drafted, signed with BankID, revoked), staff-registered
 god man, förvaltare and vårdnadshavare, dödsbodelägare from a dödsboanmälan, and acting for someone.
-Views call these; these write audit events and notices in the same transaction and flush; the request commits.
+Views call these; these write audit events and notices in the same transaction and flush; the request
+commits."""
 
 from __future__ import annotations
 
@@ -636,7 +637,7 @@ def register_by_staff(
             document[0], document[1], max_bytes=current_app.config["PORTAL"].upload_max_bytes
         )
         if checked.media_type == "application/pdf":
-            quota.admit(session, quota.Uploader(municipality_id, staff.id=staff.id), [checked.size])
+            quota.admit(session, quota.Uploader(municipality_id, staff_id=staff.id), [checked.size])
     except validation.UploadRejected as exc:
         return exc.reason
     if checked.media_type != "application/pdf":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.actor import Actor
 from portal.audit import services as audit
 from portal.auth.oidc import Identity
 from portal.auth.oidc import Provider as OIDCProvider
@@ -106,7 +107,7 @@ ACCOUNT_FIELDS = ("name", "personal_number", "email", "roles", "unit_id", "provi
 
 
 def save_account(
-    session: Session, account: StaffUser | None, municipality_id: int, values: dict[str, object]
+    session: Session, account: StaffUser | None, municipality_id: int, values: dict[str, object], *, by: Actor
 ) -> StaffUser:
     """Add or change a staff account; the audit event names the changed fields, never a personnummer."""
     created = account is None
@@ -117,9 +118,10 @@ def save_account(
     for name in ACCOUNT_FIELDS:
         setattr(account, name, values[name])
     session.flush()
-    audit.by_staff(
+    audit.record(
         session,
         "staff_account_created" if created else "staff_account_changed",
+        actor=by,
         object_type="staff_user",
         object_id=str(account.id),
         municipality_id=municipality_id,
@@ -130,7 +132,7 @@ def save_account(
     return account
 
 
-def set_account_active(session: Session, account: StaffUser, active: bool) -> None:
+def set_account_active(session: Session, account: StaffUser, active: bool, *, by: Actor) -> None:
     """Deactivate or reactivate an account. Deactivating ends every open login of the account at once, on
     every host (the login rows are ended, so an old cookie is worth nothing even after a reactivation);
     it cannot log in again until reactivated, and then only with a new login."""
@@ -146,9 +148,10 @@ def set_account_active(session: Session, account: StaffUser, active: bool) -> No
             .values(ended_at=utcnow(), end_reason="deactivated")
             .execution_options(synchronize_session=False)
         ).rowcount
-    audit.by_staff(
+    audit.record(
         session,
         "staff_account_activated" if active else "staff_account_deactivated",
+        actor=by,
         object_type="staff_user",
         object_id=str(account.id),
         municipality_id=account.municipality_id,

@@ -825,7 +825,9 @@ def _save_account(form: StaffAccountForm, account: StaffUser | None) -> bool:
             _("Another staff account in the municipality already has this personal identity number")
         ]
         return False
-    staff_services.save_account(get_session(), account, g.staff.municipality_id, values)
+    staff_services.save_account(
+        get_session(), account, g.staff.municipality_id, values, by=current_actor("staff")
+    )
     return True
 
 
@@ -870,7 +872,7 @@ def account_active(account_id: int, action: str) -> ResponseReturnValue:
     if action == "inaktivera" and account.id == g.staff.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for(".accounts"))
-    staff_services.set_account_active(get_session(), account, action == "aktivera")
+    staff_services.set_account_active(get_session(), account, action == "aktivera", by=current_actor("staff"))
     if action == "aktivera":
         flash(_("%(name)s can log in again.", name=account.name), "success")
     else:
