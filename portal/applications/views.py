@@ -320,6 +320,7 @@ def _save_after_expiry(person: Person, draft_id: uuid.UUID, step_id: str) -> boo
     audit.record(
         get_session(),
         "draft_saved_after_logout",
+        actor=current_actor("person"),
         actor_type="person",
         actor_id=person.id,
         subject_person_id=person.id,

@@ -58,8 +58,11 @@ def record(
 
 
 def _legacy_actor() -> Actor:
-    # TRANSITION: a caller that names no actor gets the request's, as before; to go once every service
-    # is given its actor.
+    # TRANSITION: a caller that names no actor gets the request's address, municipality and principal, as
+    # before. Left: the login lifecycle (portal.auth: logins, refused and expired logins, BankID orders
+    # that fail, the rate limit's refusal), the API's events (portal.api.services._audit), and system events
+    # raised inside a request (a delivery acknowledged through the API, a staff account from an identity
+    # provider). To go once those are given their actor.
     from portal.access import current_actor
 
     return current_actor("person")

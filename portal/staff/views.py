@@ -177,7 +177,13 @@ def _finish(order: BankIDOrder) -> str:
     session.pop(ORDER_KEY, None)
     if staff is None:
         order.status = "used"
-        audit.record(get_session(), "staff_login_refused", actor_type="person", actor_id=order.person_id)
+        audit.record(
+            get_session(),
+            "staff_login_refused",
+            actor=current_actor("person"),
+            actor_type="person",
+            actor_id=order.person_id,
+        )
         flash(_("You have no staff account in %(municipality)s.", municipality=g.municipality.name), "error")
         return url_for(".login")
     token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
