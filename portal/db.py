@@ -344,10 +344,12 @@ def fail_request() -> None:
 
 def _end_request(response: Any) -> Any:
     """The one commit of a web request that produced a normal response."""
+    # The mark is the request's, not the app context's (a test's app context serves several requests).
+    failed = g.pop(_FAILED, False)
     session = g.get("db_session")
     if session is None:
         return response
-    if g.get(_FAILED):
+    if failed:
         session.rollback()
         return response
     try:
@@ -370,6 +372,7 @@ def init_app(app: Flask) -> None:
     def _roll_back_unfinished(exc: BaseException | None) -> None:
         # A request that ended in an exception no handler turned into a page keeps nothing, also when its
         # app context outlives it (a test's).
+        g.pop(_FAILED, None)
         session = g.get("db_session")
         if session is not None and exc is not None:
             session.rollback()

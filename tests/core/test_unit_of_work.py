@@ -169,6 +169,15 @@ def test_a_request_that_raises_after_a_service_flushed_leaves_nothing(app_with_r
     assert _newcomers(app_with_routes) == 1
 
 
+def test_a_failed_request_does_not_undo_the_next_one_in_the_same_app_context(app_with_routes):
+    # A test's app context serves several requests: the failure is the first request's alone.
+    client = app_with_routes.test_client()
+    with app_with_routes.app_context():
+        assert client.get("/uow-test/raises").status_code == 500
+        assert client.get("/uow-test/ok").status_code == 200
+    assert _newcomers(app_with_routes) == 1
+
+
 def test_denied_access_rolls_back_and_leaves_exactly_one_access_denied_event(app_with_routes):
     client = app_with_routes.test_client()
     object_id = "3f1e0a9c-0000-0000-0000-000000000000"
