@@ -45,6 +45,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     from portal import db, errors, i18n, security, text
     from portal import logging as portal_logging
+    from portal.admin import bp as admin_bp
     from portal.api.views import bp as api_bp
     from portal.applications.views import bp as applications_bp
     from portal.auth import oidc
@@ -53,11 +54,15 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.extensions import babel, csrf
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
+    from portal.messaging import audiences as messaging_audiences
     from portal.municipalities import services as municipalities
     from portal.providers import views as providers_views
     from portal.representation import staff_views as representation_staff_views
     from portal.representation import views as representation_views
+    from portal.staff import handling as staff_handling  # noqa: F401 - its routes join the staff blueprint
+    from portal.staff import inbox as staff_inbox  # noqa: F401 - its routes join the staff blueprint
     from portal.staff import views as staff_views
+    from portal.utforare.views import bp as utforare_bp
 
     portal_logging.configure()
     # Registries are filled once, at start-up, not on the first request that needs them.
@@ -96,6 +101,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     providers_views.init_app(app)
+    app.register_blueprint(utforare_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(messaging_audiences.citizen_bp)
+    app.register_blueprint(messaging_audiences.staff_bp)
+    app.register_blueprint(messaging_audiences.utforare_bp)
     errors.init_app(app)
 
     @app.context_processor

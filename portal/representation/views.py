@@ -84,7 +84,7 @@ ALLOWED_WHILE_ACTING = {
     "representation.act",
     "representation.stop_acting",
 }
-ALLOWED_BLUEPRINTS_WHILE_ACTING = {"cases", "applications", "providers"}
+ALLOWED_BLUEPRINTS_WHILE_ACTING = {"cases", "citizen_messages", "applications", "providers"}
 
 
 def _sign_key(rep: Representation) -> str:
