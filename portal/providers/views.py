@@ -21,6 +21,7 @@ from portal.representation import access as representation
 
 bp = Blueprint("providers", __name__)
 
+
 def _errors(form: object) -> list[tuple[str, str]]:
     return [(field.id, str(message)) for field in form for message in field.errors]  # type: ignore[attr-defined]
 

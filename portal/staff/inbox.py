@@ -78,7 +78,6 @@ def case(case_id: uuid.UUID) -> ResponseReturnValue:
     return render_case(case_or_404(case_id))
 
 
-
 @bp.get("/arenden/<uuid:case_id>/logg")
 @staff_required("handlaggare")
 def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:

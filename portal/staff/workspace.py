@@ -36,7 +36,6 @@ def case_or_404(case_id: uuid.UUID) -> Case:
     return case
 
 
-
 def render_case(
     current: Case,
     *,

@@ -118,7 +118,6 @@ def _author_names(conversation) -> dict[int, str]:  # type: ignore[no-untyped-de
     )
 
 
-
 @bp.post("/arenden/<uuid:case_id>/genomforandeplan")
 @staff_required("utforare")
 def upload_plan(case_id: uuid.UUID) -> ResponseReturnValue:
