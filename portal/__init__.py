@@ -47,6 +47,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal import logging as portal_logging
     from portal.admin import bp as admin_bp
     from portal.api.views import bp as api_bp
+    from portal.applications import review_views as applications_review  # noqa: F401 - applications routes
+    from portal.applications import signing_views as applications_signing  # noqa: F401 - the same
     from portal.applications.views import bp as applications_bp
     from portal.auth import oidc
     from portal.auth import views as auth_views
