@@ -59,6 +59,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.messaging import audiences as messaging_audiences
     from portal.municipalities import services as municipalities
     from portal.providers import views as providers_views
+    from portal.representation import fullmakt_views as representation_fullmakt  # noqa: F401 - its routes
+    from portal.representation import signing_views as representation_signing  # noqa: F401 - the same
     from portal.representation import staff_views as representation_staff_views
     from portal.representation import views as representation_views
     from portal.staff import handling as staff_handling  # noqa: F401 - its routes join the staff blueprint
