@@ -46,6 +46,8 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal import db, errors, i18n, security, text
     from portal import logging as portal_logging
     from portal.admin import bp as admin_bp
+    from portal.api import case_views as api_case_views  # noqa: F401 - its routes join the API blueprint
+    from portal.api import delivery_views as api_delivery_views  # noqa: F401 - the same
     from portal.api.views import bp as api_bp
     from portal.applications import review_views as applications_review  # noqa: F401 - applications routes
     from portal.applications import signing_views as applications_signing  # noqa: F401 - the same
