@@ -92,6 +92,7 @@ CITIZEN = Audience(
 
 # --- the handläggare --------------------------------------------------------------------------------------
 
+# Why a staff member's message was not sent (the handläggare's and the utförare's alike).
 STAFF_ERRORS = {
     **UPLOAD_MESSAGES,
     "empty_message": _l("Write a message or attach a document."),
@@ -134,15 +135,9 @@ STAFF = Audience(
 
 # --- the utförare -----------------------------------------------------------------------------------------
 
-UTFORARE_ERRORS = {
-    **UPLOAD_MESSAGES,
-    "empty_message": _l("Write a message or attach a document."),
-    "too_long": _l("The message is too long. Write at most 8000 characters."),
-}
-
 
 def _utforare_refused(case: Case, thread: str, error: str, body: str) -> ResponseReturnValue:
-    message = UTFORARE_ERRORS.get(error) or _l("The attachment must be a PDF, JPG, PNG or a photo (HEIC).")
+    message = STAFF_ERRORS.get(error) or _l("The attachment must be a PDF, JPG, PNG or a photo (HEIC).")
     return utforare_views.render_case(case, unsent=body, message_error=str(message), status=400)
 
 
