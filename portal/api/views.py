@@ -2,6 +2,9 @@
 
 Each view declares its OpenAPI operation beside it (``portal.api.openapi``); the request schemas declared
 there are the ones the bodies are validated against.
+
+This module: the blueprint, problems, authentication and the request helpers, the OpenAPI document and
+unknown paths. The routes are ``case_views`` and ``delivery_views``; shared schema pieces ``schemas``.
 """
 
 from __future__ import annotations

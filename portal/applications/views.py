@@ -1,5 +1,8 @@
 """The citizen's application flow (GOV.UK patterns): start page, task list, one topic per page with
-autosave, check answers, BankID signing, receipt. A medsökande approves and signs from their own login."""
+autosave, check answers, BankID signing, receipt. A medsökande approves and signs from their own login.
+
+This module: the blueprint, e-services and start pages, the task list and the steps. Signing is
+``signing_views``; check answers, the medsökande's page and the receipt are ``review_views``."""
 
 from __future__ import annotations
 

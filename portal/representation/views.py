@@ -3,6 +3,9 @@
 While a person acts for someone, the choice lives in their login session (LoginSession.acting_for_id and
 acting_representation_id) and is checked against the representation on every request: a revoked or
 expired grant stops access on the very next request, also in an open session.
+
+This module: the blueprint, the list, every use, acting for someone and the check. Granting and revoking
+are ``fullmakt_views``; signing and accepting are ``signing_views``.
 """
 
 from __future__ import annotations
