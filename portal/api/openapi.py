@@ -336,7 +336,7 @@ def validate(schema: Schema, value: object) -> list[tuple[str, str]]:
     each level what is missing first); empty when it is valid. Where a value has the wrong type (or is
     none of an enum) only that is said of it."""
     found = sorted(
-        itertools.islice(_validator(json.dumps(schema)).iter_errors(value), MAX_ERRORS),
+        itertools.islice(_validator(json.dumps(schema, default=str)).iter_errors(value), MAX_ERRORS),
         key=lambda error: _position(value, error),
     )
     decisive: dict[str, str] = {}
