@@ -54,9 +54,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.applications.views import bp as applications_bp
     from portal.auth import oidc
     from portal.auth import views as auth_views
+    from portal.cases import labels as case_labels
     from portal.cases.views import bp as cases_bp
     from portal.extensions import babel, csrf
     from portal.health.views import bp as health_bp
+    from portal.home import readers
     from portal.home.views import bp as home_bp
     from portal.messaging import audiences as messaging_audiences
     from portal.municipalities import services as municipalities
@@ -126,6 +128,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         from flask_wtf.csrf import generate_csrf
 
         return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+    # Rules the templates show, computed once in Python: the templates only display what these give.
+    app.add_template_global(case_labels.timeline_title)
+    app.add_template_global(readers.reader_label)
 
     @app.template_filter("datetime_attr")
     def datetime_attr(value: dt.datetime) -> str:

@@ -17,7 +17,7 @@ from portal.access import citizen_required
 from portal.accounts.models import Person
 from portal.audit import services as audit
 from portal.cases import services as cases_services
-from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
+from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, STATUS_LABELS, processing_time
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
 from portal.files.messages import UPLOAD_MESSAGES
@@ -142,12 +142,12 @@ def render_case(
     return render_template(
         "cases/show.html",
         case=case,
-        delivery_waiting=cases_services.waiting_delivery(session, case) is not None,
+        delivery_waiting=cases_services.delivery_waiting(session, case),
         events=events,
         title=forms.titles().get(case.eservice_id, case.eservice_id),
         statuses=STATUS_LABELS,
         next_steps=NEXT_STEPS,
-        processing_time=PROCESSING_TIMES.get(case.case_type),
+        processing_time=processing_time(case),
         event_labels=EVENT_LABELS,
         decisions=decisions,
         requests=requests,

@@ -124,6 +124,7 @@ def _view(rep: Representation) -> dict[str, Any]:
         "lines": services.describe(rep, eforms.titles(), _case_labels(rep.principal_id)),
         "last_day": services.last_day(rep),
         "state": rep.state(utcnow()),
+        "signed": rep.signed_for_agent(utcnow()),
         "states": STATE_LABELS,
         "answer_by": services.last_answer_day(rep),
         "agent_label": services.agent_label,

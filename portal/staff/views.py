@@ -29,7 +29,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.access import ANY_STAFF, can_open, public, staff_required
+from portal.access import ANY_STAFF, can_open, navigation, public, staff_required
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
@@ -287,11 +287,9 @@ def init_app(app: Flask) -> None:
             return
         g.staff_login, g.staff = login, staff
 
-    app.jinja_env.globals["can_open"] = can_open
-
     @app.context_processor
     def _staff_context() -> dict[str, object]:
-        return {"staff": g.get("staff"), "staff_navigation": STAFF_NAVIGATION}
+        return {"staff": g.get("staff"), "staff_navigation": navigation(STAFF_NAVIGATION)}
 
 
 __all__ = ["bp", "init_app"]
