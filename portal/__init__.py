@@ -45,19 +45,32 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     from portal import db, errors, i18n, security, text
     from portal import logging as portal_logging
+    from portal.admin import bp as admin_bp
+    from portal.api import case_views as api_case_views  # noqa: F401 - its routes join the API blueprint
+    from portal.api import delivery_views as api_delivery_views  # noqa: F401 - the same
     from portal.api.views import bp as api_bp
+    from portal.applications import review_views as applications_review  # noqa: F401 - applications routes
+    from portal.applications import signing_views as applications_signing  # noqa: F401 - the same
     from portal.applications.views import bp as applications_bp
     from portal.auth import oidc
     from portal.auth import views as auth_views
+    from portal.cases import labels as case_labels
     from portal.cases.views import bp as cases_bp
     from portal.extensions import babel, csrf
     from portal.health.views import bp as health_bp
+    from portal.home import readers
     from portal.home.views import bp as home_bp
+    from portal.messaging import audiences as messaging_audiences
     from portal.municipalities import services as municipalities
     from portal.providers import views as providers_views
+    from portal.representation import fullmakt_views as representation_fullmakt  # noqa: F401 - its routes
+    from portal.representation import signing_views as representation_signing  # noqa: F401 - the same
     from portal.representation import staff_views as representation_staff_views
     from portal.representation import views as representation_views
+    from portal.staff import handling as staff_handling  # noqa: F401 - its routes join the staff blueprint
+    from portal.staff import inbox as staff_inbox  # noqa: F401 - its routes join the staff blueprint
     from portal.staff import views as staff_views
+    from portal.utforare.views import bp as utforare_bp
 
     portal_logging.configure()
     # Registries are filled once, at start-up, not on the first request that needs them.
@@ -96,6 +109,11 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     providers_views.init_app(app)
+    app.register_blueprint(utforare_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(messaging_audiences.citizen_bp)
+    app.register_blueprint(messaging_audiences.staff_bp)
+    app.register_blueprint(messaging_audiences.utforare_bp)
     errors.init_app(app)
 
     @app.context_processor
@@ -110,6 +128,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         from flask_wtf.csrf import generate_csrf
 
         return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+    # Rules the templates show, computed once in Python: the templates only display what these give.
+    app.add_template_global(case_labels.timeline_title)
+    app.add_template_global(readers.reader_label)
 
     @app.template_filter("datetime_attr")
     def datetime_attr(value: dt.datetime) -> str:

@@ -2,13 +2,14 @@
 
 ``public``: anyone. ``citizen_required``: a logged-in person. ``staff_required(*roles)``: a logged-in staff
 member holding one of the roles the route declares; the staff navigation reads the same declaration
-(``can_open``). The API declares its own (``portal.api``).
+(``can_open``, ``navigation``). The API declares its own (``portal.api``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from flask import current_app, g, has_request_context, redirect, request, url_for
@@ -82,6 +83,21 @@ def can_open(endpoint: str, staff: Any = None) -> bool:
     navigation shows reads the same declaration as the decorator that enforces it."""
     staff = staff if staff is not None else g.get("staff")
     return staff is not None and any(holds(staff, role) for role in staff_roles(endpoint))
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    label: str
+
+
+def navigation(entries: Iterable[tuple[str, Any]], staff: Any = None) -> list[NavLink]:
+    """The links of ``entries`` ((endpoint, label) pairs) the staff member (by default the one of this
+    request) may open, in their order: none for someone who is no staff member."""
+    staff = staff if staff is not None else g.get("staff")
+    if staff is None:
+        return []
+    return [NavLink(url_for(endpoint), label) for endpoint, label in entries if can_open(endpoint, staff)]
 
 
 def staff_required(*roles: str, others_to: Callable[[Any], str] | None = None) -> Callable[[F], F]:

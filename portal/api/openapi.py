@@ -3,8 +3,8 @@
 Each view declares its operation next to itself with ``@operation(...)``: summary, path parameter, request
 and response JSON Schemas. ``build`` walks ``app.url_map``, so a path, method or parameter exists in the
 document exactly when it exists in the app; ``undeclared`` names API routes without a declaration (a test
-fails on them). The request schemas are also what the views validate bodies against (``validate``), so
-the description cannot drift from what the API accepts.
+fails on them). The request schemas are also what the views validate bodies against (``validate``, with
+jsonschema's Draft 2020-12 validator), so the description cannot drift from what the API accepts.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import itertools
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import Flask
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 API_PREFIX = "/api/v1"
 OPERATION_ATTR = "_api_operation"
@@ -268,70 +271,139 @@ def _public(schema: Schema, schemas: dict[str, Schema] | None = None) -> Schema:
 
 
 # --- validating a body against a declared schema --------------------------------------------------------
-# The subset of JSON Schema the declarations use: type, properties, required, additionalProperties,
-# enum, minLength, maxLength, pattern, format "date". jsonschema is only a development dependency.
+# jsonschema (Draft 2020-12, every keyword) checks the body; what is wrong is said in the portal's own short
+# words, at a JSON Pointer, so the problem+json answer names the field and never echoes what was sent.
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TYPES: dict[str, Callable[[object], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
-_SUPPORTED = {
-    "title",
-    "description",
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "enum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "format",
-    "examples",
-    "contentEncoding",
-    "contentMediaType",
-}
+# The formats the API checks: "date" (YYYY-MM-DD, a real day). Others stay annotations, as they always were.
+FORMAT_CHECKER = FormatChecker(formats=("date",))
+FORMAT_DETAILS = {"date": "must be a date, YYYY-MM-DD"}
+# More than the answer shows (20), fewer than a huge body could give.
+MAX_ERRORS = 200
 
 
-def validate(schema: Schema, value: object, pointer: str = "") -> list[tuple[str, str]]:
-    """(JSON Pointer, what is wrong) for each place ``value`` breaks ``schema``; empty when it is valid."""
-    unsupported = set(schema) - _SUPPORTED
-    if unsupported:
-        raise ValueError(f"validate() does not know {sorted(unsupported)}")
-    expected = schema.get("type")
-    if expected is not None:
-        names = [expected] if isinstance(expected, str) else list(expected)
-        if not any(_TYPES[name](value) for name in names):
-            return [(pointer, f"must be of type {' or '.join(names)}")]
-    if "enum" in schema and value not in schema["enum"]:
-        return [(pointer, "must be one of " + ", ".join(map(str, schema["enum"])))]
+def _required(
+    validator: Any, required: list[str], instance: object, schema: Schema
+) -> Iterator[ValidationError]:
+    """As jsonschema's, but the error sits at the missing property's own pointer."""
+    if validator.is_type(instance, "object"):
+        for name in required:
+            if name not in instance:  # type: ignore[operator]
+                yield ValidationError("is required", path=(name,))
+
+
+def _additional_properties(
+    validator: Any, allowed: object, instance: object, schema: Schema
+) -> Iterator[ValidationError]:
+    """``false``: each property the schema does not name is an error at its own pointer (in the body's
+    order); a schema for them is jsonschema's own keyword."""
+    if allowed is not False:
+        yield from Draft202012Validator.VALIDATORS["additionalProperties"](
+            validator, allowed, instance, schema
+        )
+        return
+    if not validator.is_type(instance, "object"):
+        return
+    named = schema.get("properties", {})
+    patterns = [_pattern(pattern) for pattern in schema.get("patternProperties", {})]
+    for name in instance:  # type: ignore[attr-defined]
+        if name not in named and not any(pattern.search(name) for pattern in patterns):
+            yield ValidationError("is not allowed here", path=(name,))
+
+
+def _pattern_keyword(
+    validator: Any, pattern: str, instance: object, schema: Schema
+) -> Iterator[ValidationError]:
+    """As jsonschema's, with ``$`` read as ECMA-262 reads it (see ``_pattern``)."""
+    if validator.is_type(instance, "string") and not _pattern(pattern).search(instance):  # type: ignore[arg-type]
+        yield ValidationError(f"must match {pattern}")
+
+
+BodyValidator = validators.extend(
+    Draft202012Validator,
+    {"required": _required, "additionalProperties": _additional_properties, "pattern": _pattern_keyword},
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema_json: str) -> Any:
+    schema = json.loads(schema_json)
+    Draft202012Validator.check_schema(schema)  # a declaration that is no JSON Schema fails loudly, once
+    return BodyValidator(schema, format_checker=FORMAT_CHECKER)
+
+
+def validate(schema: Schema, value: object) -> list[tuple[str, str]]:
+    """(JSON Pointer, what is wrong) for each place ``value`` breaks ``schema``, in the body's order (at
+    each level what is missing first); empty when it is valid. Where a value has the wrong type (or is
+    none of an enum) only that is said of it."""
+    found = sorted(
+        itertools.islice(_validator(json.dumps(schema, default=str)).iter_errors(value), MAX_ERRORS),
+        key=lambda error: _position(value, error),
+    )
+    decisive: dict[str, str] = {}
+    for error in found:
+        if error.validator in ("type", "enum"):
+            pointer = _pointer(error.absolute_path)
+            decisive[pointer] = "type" if decisive.get(pointer) == "type" else str(error.validator)
     errors: list[tuple[str, str]] = []
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            errors.append((pointer, f"must be at least {schema['minLength']} characters"))
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errors.append((pointer, f"must be at most {schema['maxLength']} characters"))
-        if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
-            errors.append((pointer, f"must match {schema['pattern']}"))
-        if schema.get("format") == "date" and parse_date(value) is None:
-            errors.append((pointer, "must be a date, YYYY-MM-DD"))
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                errors.append((f"{pointer}/{_escape(name)}", "is required"))
-        for name, item in value.items():
-            if name in properties:
-                errors += validate(properties[name], item, f"{pointer}/{_escape(name)}")
-            elif schema.get("additionalProperties", True) is False:
-                errors.append((f"{pointer}/{_escape(name)}", "is not allowed here"))
+    for error in found:
+        pointer, detail = _pointer(error.absolute_path), _detail(error)
+        if decisive.get(pointer, error.validator) == error.validator and (pointer, detail) not in errors:
+            errors.append((pointer, detail))
     return errors
+
+
+def _position(value: object, error: ValidationError) -> tuple[int, ...]:
+    """Where in ``value`` an error sits, as indexes in the body's own order; a missing property (-1)
+    before what is there."""
+    position = []
+    node = value
+    for part in error.absolute_path:
+        if isinstance(node, dict) and part in node:
+            position.append(list(node).index(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            position.append(part)
+            node = node[part]
+        else:
+            position.append(-1)
+    return tuple(position)
+
+
+def _detail(error: ValidationError) -> str:
+    """What is wrong, in words that do not repeat the value (it may be long, or personal)."""
+    keyword, expected = error.validator, error.validator_value
+    if keyword in ("required", "additionalProperties", "pattern"):
+        return error.message  # the portal's own words (the keywords above)
+    if keyword == "type":
+        names = [expected] if isinstance(expected, str) else list(expected)  # type: ignore[arg-type]
+        return f"must be of type {' or '.join(names)}"
+    if keyword == "enum":
+        return "must be one of " + ", ".join(map(str, expected))  # type: ignore[call-overload]
+    if keyword == "const":
+        return f"must be {json.dumps(expected)}"
+    if keyword == "format":
+        return FORMAT_DETAILS.get(str(expected), f"must be in the format {expected}")
+    words = {
+        "minLength": "must be at least {} characters",
+        "maxLength": "must be at most {} characters",
+        "minItems": "must have at least {} items",
+        "maxItems": "must have at most {} items",
+        "uniqueItems": "must not repeat an item",
+        "minProperties": "must have at least {} properties",
+        "maxProperties": "must have at most {} properties",
+        "minimum": "must be at least {}",
+        "maximum": "must be at most {}",
+        "exclusiveMinimum": "must be more than {}",
+        "exclusiveMaximum": "must be less than {}",
+        "multipleOf": "must be a multiple of {}",
+    }
+    if keyword in words:
+        return words[str(keyword)].format(expected)
+    return f"does not match the schema ({keyword})"
+
+
+def _pointer(path: Iterable[object]) -> str:
+    return "".join(f"/{_escape(str(part))}" for part in path)
 
 
 @functools.cache
@@ -344,12 +416,10 @@ def _pattern(pattern: str) -> re.Pattern[str]:
 
 
 def parse_date(text: str) -> dt.date | None:
-    if not _DATE_RE.match(text):
+    """The day a validated ``"format": "date"`` value names (None for one that is not a date)."""
+    if not FORMAT_CHECKER.conforms(text, "date"):
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
+    return dt.date.fromisoformat(text)
 
 
 def _escape(name: str) -> str:

@@ -1,6 +1,15 @@
-"""Plain-language portal statuses (DESIGN.md) as the citizen reads them, with what happens next."""
+"""Plain-language portal statuses (DESIGN.md) as the citizen reads them, with what happens next; what the case
+pages show of a case and its timeline (the templates display what these give)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from portal.cases.models import Case, CaseEvent
 
 STATUS_LABELS = {
     "submitted": _l("Sent"),
@@ -35,6 +44,8 @@ PROCESSING_TIMES = {
     "personlig_assistans_lss": _l("Usually within 3 months"),
     "dodsboanmalan": _l("Usually within 4 weeks"),
 }
+# While a case is in one of these statuses the citizen sees its type's usual processing time.
+PROCESSING_STATUSES = ("submitted", "received", "investigating")
 
 OUTCOME_LABELS = {
     "granted": _l("Granted"),
@@ -52,3 +63,28 @@ EVENT_LABELS = {
     "document_added": _l("A document was added"),
     "provider_chosen": _l("A care provider was chosen"),
 }
+
+
+def processing_time(case: Case) -> str | None:
+    """The usual processing time of the case's type while it is being processed (PROCESSING_STATUSES);
+    None after that, or for a type without one."""
+    if case.status not in PROCESSING_STATUSES:
+        return None
+    time = PROCESSING_TIMES.get(case.case_type)
+    return str(time) if time is not None else None
+
+
+def timeline_title(event: CaseEvent, *, citizen: bool = True) -> str:
+    """What a timeline entry is called: the new status by name, the care provider the citizen chose (on
+    the citizen's own timeline), else the kind of event."""
+    detail = event.detail or {}
+    new_status = detail.get("new")
+    if event.kind == "status_changed" and isinstance(new_status, str) and new_status in STATUS_LABELS:
+        return _("New status: %(status)s", status=STATUS_LABELS[new_status])
+    if citizen and event.kind == "provider_chosen" and detail.get("provider"):
+        return _(
+            "You chose %(name)s as care provider from %(date)s",
+            name=detail["provider"],
+            date=detail.get("effective_date", ""),
+        )
+    return str(EVENT_LABELS.get(event.kind, event.kind))

@@ -49,6 +49,11 @@ class Case(MunicipalMixin, Base):
         back_populates="case", order_by="Document.created_at", lazy="raise"
     )
 
+    @property
+    def municipal_reference(self) -> str:
+        """The case system's own reference when it is another than the portal's case number ("" if not)."""
+        return self.external_ref if self.external_ref != self.case_number else ""
+
 
 class CaseEvent(Base):
     __tablename__ = "case_event"

@@ -100,6 +100,12 @@ def waiting_delivery(session: Session, case: Case) -> OutboxItem | None:
     return None
 
 
+def delivery_waiting(session: Session, case: Case) -> bool:
+    """Whether the citizen is told that their sent application waits here for the case system (and needs
+    nothing from them): while the case is still "submitted" and its delivery waits (``waiting_delivery``)."""
+    return case.status == "submitted" and waiting_delivery(session, case) is not None
+
+
 # --- handling a case (staff) and answering it (citizen) ------------------------------------------------
 
 APPEAL_WEEKS = 3

@@ -16,13 +16,11 @@ from portal import paging
 from portal.access import citizen_required, current_actor
 from portal.accounts.models import Person
 from portal.audit import services as audit
-from portal.auth.forms import PostForm
 from portal.cases import services as cases_services
-from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, PROCESSING_TIMES, STATUS_LABELS
+from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, STATUS_LABELS, processing_time
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
 from portal.files.messages import UPLOAD_MESSAGES
-from portal.files.responses import audited_file
 from portal.messaging import services as messaging
 from portal.representation import access as representation
 from portal.representation.access import visible_cases
@@ -31,10 +29,6 @@ from portal.staff.forms import AnswerSupplementForm
 bp = Blueprint("cases", __name__)
 
 PAGE_SIZE = 20
-MESSAGE_ERRORS = {
-    "empty_message": _l("Write a message or attach a document."),
-    "too_long": _l("The message is too long. Write at most 8000 characters."),
-}
 ANSWER_ERRORS = {**UPLOAD_MESSAGES, "empty_answer": _l("Write an answer or attach a document.")}
 
 
@@ -73,10 +67,10 @@ def index() -> ResponseReturnValue:
 @bp.get("/arenden/<uuid:case_id>")
 @citizen_required
 def show(case_id: uuid.UUID) -> ResponseReturnValue:
-    return _render_case(case_id)
+    return render_case(case_id)
 
 
-def _render_case(
+def render_case(
     case_id: uuid.UUID,
     *,
     unsent: str = "",
@@ -146,12 +140,12 @@ def _render_case(
     return render_template(
         "cases/show.html",
         case=case,
-        delivery_waiting=cases_services.waiting_delivery(session, case) is not None,
+        delivery_waiting=cases_services.delivery_waiting(session, case),
         events=events,
         title=forms.titles().get(case.eservice_id, case.eservice_id),
         statuses=STATUS_LABELS,
         next_steps=NEXT_STEPS,
-        processing_time=PROCESSING_TIMES.get(case.case_type),
+        processing_time=processing_time(case),
         event_labels=EVENT_LABELS,
         decisions=decisions,
         requests=requests,
@@ -171,82 +165,6 @@ def _render_case(
         can_message=_can_message(),
         author_names=author_names,
     ), status
-
-
-@bp.post("/arenden/<uuid:case_id>/meddelanden")
-@citizen_required
-def write_message(case_id: uuid.UUID) -> ResponseReturnValue:
-    return _write(case_id, "handlaggare")
-
-
-@bp.post("/arenden/<uuid:case_id>/meddelanden/utforare")
-@citizen_required
-def write_to_utforare(case_id: uuid.UUID) -> ResponseReturnValue:
-    return _write(case_id, "utforare")
-
-
-def _write(case_id: uuid.UUID, audience: str) -> ResponseReturnValue:
-    from portal.providers import services as providers
-
-    session = get_session()
-    case = session.scalar(visible_cases("message").where(Case.id == case_id))
-    if case is None:
-        audit.deny(audit.by_person, "case", case_id)
-    if not PostForm().validate_on_submit():
-        abort(400)
-    if audience == "utforare" and providers.current_choice(session, case.id) is None:
-        abort(404)  # no utförare serves the case (yet): there is no one to write to
-    upload = request.files.get("attachment")
-    content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
-    error = messaging.post(
-        session,
-        case,
-        body=request.form.get("body", ""),
-        upload=content,
-        author=current_actor("person"),
-        audience=audience,
-    )
-    if error:
-        # Shown again with what was typed, so nothing is lost.
-        message = str(MESSAGE_ERRORS.get(error, ANSWER_ERRORS.get(error, ANSWER_ERRORS["type"])))
-        return _render_case(
-            case.id,
-            unsent=request.form.get("body", ""),
-            message_error=message,
-            audience=audience,
-            status=400,
-        )
-    if audience == "utforare":
-        flash(_("Your message is sent to the care provider."), "success")
-        return redirect(url_for(".show", case_id=case.id))
-    flash(_("Your message is sent. You will get a notice when the case officer answers."), "success")
-    return redirect(url_for(".show", case_id=case.id))
-
-
-@bp.get("/meddelanden/bilagor/<uuid:attachment_id>")
-@citizen_required
-def message_attachment(attachment_id: uuid.UUID) -> ResponseReturnValue:
-
-    session = get_session()
-    found = messaging.attachment_with_case(session, attachment_id)
-    rep = representation.current()
-    if rep is not None:
-        allowed = found is not None and representation.allows_case(rep, found[1], "read")
-    else:
-        allowed = found is not None and found[1].subject_id == g.person.id
-    if not allowed or found is None or found[1].municipality_id != g.municipality.id:
-        audit.deny(audit.by_person, "message_attachment", attachment_id)
-    attachment, case = found
-    return audited_file(
-        audit.by_person,
-        "message_attachment_read",
-        subject_person_id=case.subject_id,
-        object_type="message_attachment",
-        object_id=attachment.id,
-        stored_file_id=attachment.stored_file_id,
-        media_type=attachment.media_type,
-        filename=attachment.filename,
-    )
 
 
 @bp.post("/arenden/<uuid:case_id>/komplettering/<uuid:request_id>")

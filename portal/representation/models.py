@@ -20,6 +20,13 @@ BASES = ("fullmakt", "god_man", "forvaltare", "vardnadshavare", "dodsbodelagare"
 STAFF_BASES = ("god_man", "forvaltare", "vardnadshavare")
 SCOPES = ("all", "cases", "eservices")
 RIGHTS = ("read", "message", "apply")
+# Who may end a representation, by its state (Representation.state): the principal their own fullmakt while
+# it is valid, not valid yet, or waiting for the agent to accept; the social services any representation that
+# is valid or not valid yet. What the principal did not grant (god man, förvaltare, ...) only they end.
+REVOCABLE_BY_PRINCIPAL = ("active", "future", "offered")
+REVOCABLE_BY_STAFF = ("active", "future")
+# A fullmakt the principal has signed that is in the agent's hands (or was): its receipt says it is signed.
+SIGNED_BY_PRINCIPAL = ("offered", "not_accepted", "declined")
 
 
 class Representation(MunicipalMixin, Base):
@@ -105,3 +112,20 @@ class Representation(MunicipalMixin, Base):
         if now < self.valid_from:
             return "future"
         return "active"
+
+    def revocable_by_principal(self, now: dt.datetime) -> bool:
+        """Whether the principal may revoke it now (their own fullmakt, see REVOCABLE_BY_PRINCIPAL)."""
+        return self.basis == "fullmakt" and self.state(now) in REVOCABLE_BY_PRINCIPAL
+
+    def revocable_by_staff(self, now: dt.datetime) -> bool:
+        """Whether the social services may revoke it now (see REVOCABLE_BY_STAFF)."""
+        return self.state(now) in REVOCABLE_BY_STAFF
+
+    def signed_for_agent(self, now: dt.datetime) -> bool:
+        """A fullmakt the principal signed that went to the agent and is not in force: its receipt says it
+        is signed (see SIGNED_BY_PRINCIPAL)."""
+        return self.state(now) in SIGNED_BY_PRINCIPAL
+
+    def ended_by_staff_only(self, now: dt.datetime) -> bool:
+        """A valid representation the principal did not grant: they ask the social services to end it."""
+        return self.basis != "fullmakt" and self.state(now) == "active"

@@ -79,9 +79,9 @@ PLAIN_ARGUMENTS = {
     "action": "",  # per endpoint, below
 }
 ACTIONS = {
-    "staff.delivery_action": "forsok-igen",
-    "staff.account_active": "inaktivera",
-    "provider_admin.set_active": "inaktivera",
+    "admin.delivery_action": "forsok-igen",
+    "admin.account_active": "inaktivera",
+    "admin.provider_active": "inaktivera",
 }
 # A 404 these give needs no access_denied event: what they would show is no one's personal data.
 PUBLIC_OBJECTS = {"providers.profile": "a provider's page in the kundval catalogue"}
