@@ -32,7 +32,7 @@ from portal.files.messages import API_DETAILS
 from portal.files.storage import storage
 from portal.messaging import services as messaging
 from portal.messaging.models import Message, MessageThread
-from portal.outbox import services as outbox
+from portal.outbox import topics
 from portal.outbox.models import OutboxItem
 
 DOCUMENT_KINDS = ("utredning", "beslut", "genomforandeplan", "bilaga")
@@ -449,9 +449,7 @@ def acknowledge_delivery(
         return None
     if item.status != "delivered":
         item.status, item.delivered_at, item.last_error = "delivered", utcnow(), ""
-    handler = outbox.on_delivered.get(item.topic)
-    if handler is not None:
-        handler(session, item, DeliveryResult(external_ref=reference))
+    topics.delivered(session, item.topic, [(item, DeliveryResult(external_ref=reference))])
     case = None
     if isinstance(item.payload, dict) and item.payload.get("case_number"):
         case = find_case(session, client, str(item.payload["case_number"]))
