@@ -83,6 +83,22 @@ class Provider:
         return not self.municipalities or slug in self.municipalities
 
 
+# A login's method is "oidc:<provider id>" (LoginSession.method).
+METHOD_PREFIX = "oidc:"
+
+
+def method_id(provider: Provider) -> str:
+    return f"{METHOD_PREFIX}{provider.id}"
+
+
+def login_provider(method: str) -> Provider | None:
+    """The configured provider a login with ``method`` went through; None for other logins."""
+    if not method.startswith(METHOD_PREFIX):
+        return None
+    providers: dict[str, Provider] = current_app.extensions["oidc_providers"]
+    return providers.get(method.removeprefix(METHOD_PREFIX))
+
+
 def providers_for(audience: str, slug: str) -> list[Provider]:
     return [
         p

@@ -12,7 +12,6 @@ import logging
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     jsonify,
@@ -110,7 +109,11 @@ class CitizenLogin(login_methods.Audience):
             return refused
         person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
         token = services.start_login(
-            person, g.municipality, method=f"oidc:{provider.id}", loa=identity.loa, id_token=identity.id_token
+            person,
+            g.municipality,
+            method=oidc.method_id(provider),
+            loa=identity.loa,
+            id_token=identity.id_token,
         )
         return redirect(_enter(token))
 
@@ -128,7 +131,7 @@ def logout() -> ResponseReturnValue:
         login, token = g.login, session.get("login")
         services.end_login(login, "logout")
         session.clear()
-        if login.method.startswith("oidc:") and login.id_token:
+        if oidc.login_provider(login.method) is not None and login.id_token:
             # The logged-out page offers to end the login at the e-ID service too (RP-initiated logout).
             session[PROVIDER_LOGOUT_KEY] = token
         return redirect(url_for(".logged_out"))
@@ -141,7 +144,7 @@ def logged_out() -> ResponseReturnValue:
     provider_logout = None
     login = services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
     if login is not None:
-        provider = current_app.extensions["oidc_providers"].get(login.method.removeprefix("oidc:"))
+        provider = oidc.login_provider(login.method)
         if provider is not None:
             provider_logout = oidc.logout_link(provider, url_for(".logged_out_at_provider", _external=True))
     return render_template("auth/logged_out.html", provider_logout=provider_logout)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, redirect, render_template, session, url_for
+from flask import abort, flash, g, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -53,7 +53,7 @@ class StaffLogin(login_methods.Audience):
         provider_logout = None
         ended = auth_services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
         if ended is not None:
-            provider = current_app.extensions["oidc_providers"].get(ended.method.removeprefix("oidc:"))
+            provider = oidc.login_provider(ended.method)
             if provider is not None:
                 provider_logout = oidc.logout_link(provider, url_for(".login", _external=True))
             session.pop(PROVIDER_LOGOUT_KEY, None)
@@ -106,7 +106,7 @@ class StaffLogin(login_methods.Audience):
         return self.home(staff)
 
     def finish_oidc(self, provider: oidc.Provider, identity: oidc.Identity) -> ResponseReturnValue:
-        method = f"oidc:{provider.id}"
+        method = oidc.method_id(provider)
         refused = protection.check_identity(f"{provider.id}:{identity.subject}", g.municipality.id)
         if refused is not None:
             return refused

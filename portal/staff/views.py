@@ -39,6 +39,7 @@ from portal.audit import services as audit
 from portal.audit.labels import ACTION_LABELS
 from portal.audit.models import AuditEvent
 from portal.auth import methods as login_methods
+from portal.auth import oidc
 from portal.auth import services as auth_services
 from portal.auth.forms import PostForm
 from portal.auth.views import END_REASONS
@@ -118,7 +119,7 @@ def logout() -> ResponseReturnValue:
         login = g.staff_login
         auth_services.end_login(login, "logout")
         token = session.pop(SESSION_KEY, None)
-        if login.method.startswith("oidc:"):
+        if oidc.login_provider(login.method) is not None:
             session[PROVIDER_LOGOUT_KEY] = token
         flash(_("You are logged out."), "info")
         return redirect(url_for(".login"))
