@@ -63,7 +63,7 @@ def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
 def _enter(token: str) -> str:
     target = safe_next(session.get("next"), url_for("home.my_pages"))
     session.clear()
-    session["login"] = token
+    session[CITIZEN.session_key] = token
     return target
 
 

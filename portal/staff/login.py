@@ -79,8 +79,8 @@ class StaffLogin(login_methods.Audience):
         return redirect(url_for(".login"))
 
     def _enter(self, token: str | None) -> None:
-        session.pop(SESSION_KEY, None)
-        session[SESSION_KEY] = token
+        session.pop(self.session_key, None)
+        session[self.session_key] = token
 
     def finish_bankid(self, order: BankIDOrder) -> str:
         staff = get_session().scalar(
@@ -92,7 +92,7 @@ class StaffLogin(login_methods.Audience):
                 StaffUser.active.is_(True),
             )
         )
-        session.pop(ORDER_KEY, None)
+        session.pop(self.bankid_order_key, None)
         if staff is None:
             order.status = "used"
             audit.record(get_session(), "staff_login_refused", actor_type="person", actor_id=order.person_id)
