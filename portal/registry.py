@@ -11,19 +11,9 @@ instead of patching the global one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
-
-
-class Plugin(Protocol):
-    """What every registered entry has, whatever its area (the areas' base classes add the rest)."""
-
-    id: ClassVar[str]
-    label: ClassVar[Any]  # lazy_gettext or a plain name
-
-    @classmethod
-    def from_settings(cls, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class DuplicateRegistration(ValueError):

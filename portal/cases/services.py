@@ -45,10 +45,6 @@ def add_event(
     session.add(CaseEvent(case=case, kind=kind, visible_to_citizen=visible_to_citizen, detail=detail))
 
 
-def mark_received(session: Session, item: OutboxItem, result: DeliveryResult) -> None:
-    mark_received_many(session, [(item, result)])
-
-
 def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResult]]) -> None:
     """The case system has the applications of these delivered outbox items (anything with ``payload``
     and ``adapter``): their cases are received, with the case system's reference. One query for all."""
