@@ -218,6 +218,16 @@ def run(database_url: str, label: str, instances: int, workers: int) -> None:
             stderr=subprocess.DEVNULL,
         )
         report(prefix)
+        # What the servers said of trouble (worker timeouts, tracebacks), so a failure above can be told apart
+        # from a request Locust cut off when the time was up.
+        for log in sorted(tmp.glob("*.log")):
+            trouble = [
+                line
+                for line in log.read_text(errors="replace").splitlines()
+                if any(word in line for word in ("Traceback", "ERROR", "CRITICAL", "WORKER TIMEOUT"))
+            ]
+            if trouble:
+                print(f"{log.name}: {len(trouble)} lines of trouble, the first: {trouble[0][:200]}")
         backlog = subprocess.run(  # noqa: S603
             [sys.executable, "-c", _BACKLOG], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
         )
