@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -228,6 +229,11 @@ def run(database_url: str, label: str, instances: int, workers: int) -> None:
             ]
             if trouble:
                 print(f"{log.name}: {len(trouble)} lines of trouble, the first: {trouble[0][:200]}")
+        kept = PROJECT_ROOT / "instance" / "loadtest-logs"
+        kept.mkdir(parents=True, exist_ok=True)
+        for log in tmp.glob("*.log"):
+            shutil.copy(log, kept / log.name)
+        print(f"the servers' logs: {kept}")
         backlog = subprocess.run(  # noqa: S603
             [sys.executable, "-c", _BACKLOG], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
         )

@@ -23,6 +23,8 @@ import time
 
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 HOSTS = [h for h in os.environ.get("LOADTEST_HOSTS", "").split(",") if h]
 SIMULATOR = os.environ.get("LOADTEST_SIMULATOR", "http://127.0.0.1:8001")
@@ -99,6 +101,14 @@ class PortalUser(HttpUser):
     def on_start(self) -> None:
         with _lock:
             self.number = next(_counter)
+        # As a browser does: a request sent on a kept-alive connection that the server closed meanwhile
+        # (gunicorn closes idle ones after 2 s, about a user's think time) is sent once more on a new one.
+        browser_like = HTTPAdapter(
+            max_retries=Retry(
+                total=1, connect=1, read=1, status=0, other=0, allowed_methods=None, raise_on_status=False
+            )
+        )
+        self.client.mount("http://", browser_like)
         if HOSTS:
             self.client.base_url = HOSTS[self.number % len(HOSTS)]
 
@@ -116,7 +126,7 @@ class PortalUser(HttpUser):
         self.next_host()
         with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as r:
             if r.status_code != 200:
-                r.failure(f"HTTP {r.status_code}")
+                r.failure(f"HTTP {r.status_code} {r.error or ''}")
                 raise StopUser()
             if expect is not None and expect not in r.text:
                 r.failure(f"not the page: {expect!r} missing")
@@ -131,7 +141,7 @@ class PortalUser(HttpUser):
         ) as r:
             errors = re.findall(r'class="field-error"[^>]*>(.*?)</', r.text)
             if r.status_code not in ok or errors:
-                r.failure(f"HTTP {r.status_code} {errors[:2]}")
+                r.failure(f"HTTP {r.status_code} {errors[:2]} {r.error or ''}")
                 raise StopUser()
             return r.headers.get("Location", "")
 
