@@ -11,7 +11,7 @@ export PORT
 run demo migrate bench: export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help system-deps install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench clean dist release-smoke
+.PHONY: help system-deps install translations migrate demo run test test-sqlite test-postgres node-deps browser-deps lint format messages bench loadtest clean dist release-smoke
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench: demo ## benchmark figures: pages (requests/s, latency) and outbox deliver
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m portal.bench
 	$(BIN)/python -m portal.bench_outbox
+
+loadtest: demo ## real journeys under load (Locust): citizens apply, sign, read, write; handläggare answer, decide
+	$(BIN)/python -m portal.loadtest
 
 clean: ## remove the virtualenv, the database and compiled catalogues
 	rm -rf $(VENV) instance node_modules translations/*/LC_MESSAGES/*.mo build dist

@@ -41,7 +41,7 @@ def service_names() -> dict[str, Any]:
 
 def get(eservice_id: str) -> EService:
     load()
-    return registry[eservice_id]()
+    return registry[eservice_id].from_settings()
 
 
 __all__ = ["EService", "get", "load", "registry", "titles"]

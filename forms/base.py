@@ -92,6 +92,18 @@ class EService:
     min_loa: ClassVar[str] = "loa3"
     steps: ClassVar[tuple[Step, ...]]
 
+    label: ClassVar[Any]  # the registry's human name: the title, unless an e-service says otherwise
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "title" in cls.__dict__ and "label" not in cls.__dict__:
+            cls.label = cls.title
+
+    @classmethod
+    def from_settings(cls, config: Any = None) -> EService:
+        """An e-service is declared in code: it reads no settings of its own."""
+        return cls()
+
     def visible_steps(self, answers: Answers) -> list[Step]:
         return [step for step in self.steps if step.applies(answers)]
 

@@ -7,8 +7,12 @@ is retried with backoff, ``PermanentError`` goes straight to the dead letters fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from portal.config import Config
 
 
 class DeliveryError(Exception):
@@ -38,16 +42,34 @@ class DeliveryResult:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-class Adapter(Protocol):
-    """Built once per worker (per municipality and settings) and used for many deliveries, from several
-    threads at once: ``deliver`` must be thread-safe. ``close`` releases what the adapter holds open
-    (pooled connections) when the worker stops; an adapter that holds nothing does nothing."""
+class Adapter:
+    """The base of every adapter: one module per adapter subclasses it and registers it by ``id``.
 
-    id: str
+    Built once per worker with ``from_settings`` and used for many deliveries, from several threads at
+    once: ``deliver`` must be thread-safe. ``close`` releases what the adapter holds open (pooled
+    connections) when the worker stops; an adapter that holds nothing does nothing.
 
-    def deliver(self, delivery: Delivery) -> DeliveryResult: ...
+    ``per_municipality`` says where the adapter's settings live: in each municipality's
+    ``adapter_settings`` (a case system: one adapter per municipality and settings), or in the
+    installation's ``PORTAL_*`` settings (mail, SMS: one adapter for the installation).
+    """
 
-    def close(self) -> None: ...
+    id: ClassVar[str]
+    label: ClassVar[str]
+    per_municipality: ClassVar[bool] = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], config: Config | None = None) -> Adapter:
+        """The adapter built from its settings: ``settings`` are the municipality's for this adapter
+        (``{}`` unless ``per_municipality``), ``config`` the installation's. Invalid settings raise
+        ``PermanentError``. The default takes no settings."""
+        return cls()
+
+    def deliver(self, delivery: Delivery) -> DeliveryResult:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Nothing to release unless the adapter says otherwise."""
 
 
 def parse_topics(value: Any, default: frozenset[str], adapter_id: str) -> frozenset[str]:

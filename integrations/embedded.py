@@ -7,15 +7,13 @@ confirming it, with the portal's case number as the reference.
 from __future__ import annotations
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError
+from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError
 
 
 @registry.register("embedded")
-class EmbeddedAdapter:
+class EmbeddedAdapter(Adapter):
     id = "embedded"
-
-    def close(self) -> None:
-        """Nothing to release: delivery needs no connection."""
+    label = "The portal's own staff workspace"
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         # An application, or the citizen's choice of utförare (kundval) for a granted insats.

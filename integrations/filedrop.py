@@ -44,10 +44,13 @@ import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
+from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
+
+if TYPE_CHECKING:
+    from portal.config import Config
 
 # The topics a case system takes unless the settings say otherwise; notifications only when named.
 DEFAULT_TOPICS = frozenset({"application.submitted"})
@@ -164,8 +167,10 @@ def _directory_matches(path: Path, attachments: list[_Attachment]) -> bool:
 
 
 @registry.register("filedrop")
-class FiledropAdapter:
+class FiledropAdapter(Adapter):
     id = "filedrop"
+    label = "File drop (JSON documents in a directory)"
+    per_municipality = True
 
     def __init__(self, *, directory: str | os.PathLike[str], topics: Iterable[str] = DEFAULT_TOPICS) -> None:
         if not directory:
@@ -174,7 +179,7 @@ class FiledropAdapter:
         self.topics = frozenset(topics)
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> FiledropAdapter:
+    def from_settings(cls, settings: Mapping[str, Any], config: Config | None = None) -> FiledropAdapter:
         """From a municipality's adapter settings: ``{"directory": "/srv/viva/in", "topics": [...]}``."""
         unknown = set(settings) - _SETTINGS
         if unknown:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from portal.config import Config
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
@@ -45,8 +50,9 @@ def build_message(delivery: Delivery, sender: str) -> EmailMessage:
 
 
 @registry.register("mail")
-class MailAdapter:
+class MailAdapter(Adapter):
     id = "mail"
+    label = "E-mail (SMTP)"
 
     def __init__(
         self,
@@ -61,6 +67,21 @@ class MailAdapter:
     ) -> None:
         self.host, self.port, self.sender = host, port, sender or "noreply@medborgarvy.invalid"
         self.username, self.password, self.maildir, self.timeout = username, password, maildir, timeout
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], config: Config | None = None) -> MailAdapter:
+        """From the installation's ``PORTAL_SMTP_*`` settings; outside production, without an SMTP host,
+        messages are written to ``PORTAL_OUTGOING_MAIL_DIR``."""
+        if config is None:
+            raise PermanentError("mail: the installation's settings are needed")
+        return cls(
+            host=config.smtp_host,
+            port=config.smtp_port,
+            sender=config.smtp_from,
+            username=config.smtp_username,
+            password=config.smtp_password,
+            maildir=None if config.is_production else Path(config.outgoing_mail_dir),
+        )
 
     def close(self) -> None:
         """Nothing to release: each message has its own SMTP connection."""

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError
+from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from portal.config import Config
 
 
 @registry.register("sms")
-class SmsAdapter:
+class SmsAdapter(Adapter):
     id = "sms"
+    label = "SMS (HTTP gateway)"
 
     def __init__(
         self,
@@ -34,6 +40,19 @@ class SmsAdapter:
         self.timeout, self.transport = timeout, transport
         self._client: httpx.Client | None = None
         self._client_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], config: Config | None = None) -> SmsAdapter:
+        """From the installation's ``PORTAL_SMS_*`` settings; outside production, without a gateway,
+        messages are written to ``PORTAL_OUTGOING_SMS_DIR``."""
+        if config is None:
+            raise PermanentError("sms: the installation's settings are needed")
+        return cls(
+            url=config.sms_gateway_url,
+            token=config.sms_gateway_token,
+            sender=config.sms_sender,
+            outdir=None if config.is_production else Path(config.outgoing_sms_dir),
+        )
 
     def _http(self) -> httpx.Client:
         """One pooled client for the adapter's life, shared by the worker's delivery threads."""

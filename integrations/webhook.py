@@ -61,13 +61,16 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from integrations import registry
-from integrations.base import Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
+from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError, TransientError, parse_topics
 from integrations.http import KeepAliveTransport, proxied
+
+if TYPE_CHECKING:
+    from portal.config import Config
 
 SIGNATURE_HEADER = "X-Medborgarvy-Signature"
 TIMESTAMP_HEADER = "X-Medborgarvy-Timestamp"
@@ -183,7 +186,7 @@ def _external_ref(response: httpx.Response) -> str:
 
 
 @registry.register("webhook")
-class WebhookAdapter:
+class WebhookAdapter(Adapter):
     """POSTs each delivery to ``url``, signed with ``secret``; see the module docstring for the protocol.
 
     ``transport`` replaces the network (tests with ``httpx.MockTransport``); TLS settings then do not apply.
@@ -191,6 +194,8 @@ class WebhookAdapter:
     """
 
     id = "webhook"
+    label = "Webhook (signed JSON over HTTPS)"
+    per_municipality = True
 
     def __init__(
         self,
@@ -234,7 +239,7 @@ class WebhookAdapter:
             raise PermanentError("webhook: TLS verification cannot be turned off")
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> WebhookAdapter:
+    def from_settings(cls, settings: Mapping[str, Any], config: Config | None = None) -> WebhookAdapter:
         """From a municipality's adapter settings::
 
             {"url": "https://viva.example.se/medborgarvy", "secret_env": "VIVA_WEBHOOK_SECRET",

@@ -15,8 +15,10 @@ __version__ = "0.1.0"
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` is a ready Config, or overrides for the one read from ``PORTAL_*``."""
+    from portal.auth import methods as login_methods
+
     settings = config if isinstance(config, Config) else Config.from_env(**(config or {}))
-    settings.validate()
+    settings.validate(checks=[login_methods.settings_problems])
 
     app = Flask(
         __name__,
@@ -52,7 +54,6 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.applications import review_views as applications_review  # noqa: F401 - applications routes
     from portal.applications import signing_views as applications_signing  # noqa: F401 - the same
     from portal.applications.views import bp as applications_bp
-    from portal.auth import oidc
     from portal.auth import views as auth_views
     from portal.cases import labels as case_labels
     from portal.cases.views import bp as cases_bp
@@ -73,13 +74,15 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     from portal.utforare.views import bp as utforare_bp
 
     portal_logging.configure()
-    # Registries are filled once, at start-up, not on the first request that needs them.
+    # Registries are filled once, at start-up, not on the first request that needs them (login methods
+    # by the views that generate their routes).
     import forms
     import integrations
-    import portal.cases.services  # noqa: F401 - registers what happens when an application is delivered
+    from portal.outbox import topics
 
     forms.load()
     integrations.load()
+    topics.load()
     if settings.proxy_count:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -97,7 +100,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     text.init_app(app)  # after the NUL check: bidirectional controls are removed from what is posted
     municipalities.init_app(app)
-    oidc.init_app(app)
+    login_methods.init_app(app)  # each method built from its own settings
     auth_views.init_app(app)
     staff_views.init_app(app)
     representation_views.init_app(app)

@@ -18,6 +18,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from portal import create_app
+from portal.auth import methods as login_methods
 from portal.config import PACKAGE_DIR, PROJECT_ROOT, Config, ConfigError
 
 MIGRATIONS = PACKAGE_DIR / "migrations"
@@ -182,7 +183,7 @@ def serve(with_simulator: bool | None) -> None:
     portal_env = serve_environment(os.environ, port)
     config = Config.from_env(portal_env)
     try:
-        config.validate()
+        config.validate(checks=[login_methods.settings_problems])
     except ConfigError as exc:
         raise UnsafeSettings(str(exc)) from exc
     children: list[subprocess.Popen[bytes]] = []

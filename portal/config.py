@@ -190,11 +190,6 @@ class Config:
             return self.bankid_url.split("/rp/", 1)[0] + "/app"
         return self.bankid_app_url
 
-    def oidc_provider_list(self) -> list[typing.Any]:
-        from portal.auth.oidc import parse_providers
-
-        return parse_providers(self.oidc_providers)
-
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -203,14 +198,21 @@ class Config:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def validate(self) -> None:
+    def validate(self, checks: typing.Iterable[typing.Callable[[Config], list[str]]] = ()) -> None:
+        """Refuse settings the portal cannot start with, and in production unsafe ones (one line each).
+
+        ``checks`` are the plugins' own (``portal.auth.methods.settings_problems``: each login method reads
+        and checks its settings): they raise ConfigError for malformed settings, and return what
+        production refuses, listed with the rest. The configuration imports no plugin.
+        """
         if self.env not in {"development", "test", "production"}:
             raise ConfigError(f"PORTAL_ENV must be development, test or production, not {self.env!r}")
         if self.default_locale not in self.locales:
             raise ConfigError("PORTAL_DEFAULT_LOCALE must be one of PORTAL_LOCALES")
         if not 0 < self.session_warning_seconds < self.session_idle_seconds:
             raise ConfigError("PORTAL_SESSION_WARNING_SECONDS must be positive and below the idle limit")
-        self.oidc_provider_list()  # refuses malformed provider settings at start, not at first login
+        # Malformed plugin settings are refused at start, not at first use.
+        plugin_problems = [problem for check in checks for problem in check(self)]
         if self.outbox_retry_hours <= 0 or self.outbox_backoff_max_seconds <= 0:
             raise ConfigError(
                 "PORTAL_OUTBOX_RETRY_HOURS and PORTAL_OUTBOX_BACKOFF_MAX_SECONDS must be positive"
@@ -264,8 +266,7 @@ class Config:
             problems.append("PORTAL_SECURE_COOKIES is off: set PORTAL_SECURE_COOKIES=true (HTTPS only)")
         if self.oidc_demo:
             problems.append("PORTAL_OIDC_DEMO is on: set PORTAL_OIDC_DEMO=false")
-        if any(not p.discovery_url.startswith("https://") for p in self.oidc_provider_list()):
-            problems.append("PORTAL_OIDC_PROVIDERS: set an https:// discovery_url for every provider")
+        problems.extend(plugin_problems)
         if not self.smtp_host:
             problems.append(
                 "PORTAL_SMTP_HOST is empty: set the mail server (receipts and notifications are e-mailed)"

@@ -24,10 +24,11 @@ control_socket_disable = True
 def on_starting(server: object) -> None:
     """Check the settings once, before any worker starts: an unsafe production setting stops gunicorn with
     the list of what to set, instead of a traceback from every worker that fails to boot."""
+    from portal.auth import methods as login_methods
     from portal.config import Config, ConfigError
 
     try:
-        Config.from_env().validate()
+        Config.from_env().validate(checks=[login_methods.settings_problems])
     except ConfigError as exc:
         print(f"Medborgarvy: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -1,7 +1,11 @@
-"""Explicit, typed registries: e-services (forms/), case-system adapters (integrations/), login methods.
+"""One registry shape for every pluggable area: e-services (``forms/``), case-system adapters
+(``integrations/``), login methods (``portal/auth/methods/``) and outbox topics (``portal/outbox/topics.py``).
 
-Each entry is registered by id; a second registration under the same id is an error, never a silent
-override. Tests build a fresh registry instead of patching the global one.
+Each area has a base class (``base.py``) whose entries carry an ``id``, a human ``label`` and a
+``from_settings`` that builds the entry from the settings it reads itself; one module per plugin registers
+its class by id in the area's ``Registry``. A second registration under the same id is an error, never a
+silent override, and an unknown id is an error naming what is registered. Tests build a fresh registry
+instead of patching the global one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ class Registry(Generic[T]):
 
     def register(self, entry_id: str) -> Callable[[T], T]:
         def decorator(entry: T) -> T:
+            declared = getattr(entry, "id", entry_id)
+            if declared != entry_id:
+                raise ValueError(f"{self.kind} {entry_id!r} declares the id {declared!r}")
             self.add(entry_id, entry)
             return entry
 
@@ -50,3 +57,9 @@ class Registry(Generic[T]):
 
     def items(self) -> list[tuple[str, T]]:
         return sorted(self._entries.items())
+
+    def values(self) -> list[T]:
+        return [entry for _, entry in self.items()]
+
+    def get(self, entry_id: str) -> T | None:
+        return self._entries.get(entry_id)

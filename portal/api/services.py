@@ -2,7 +2,7 @@
 
 The changes themselves do not commit: ``run_once`` commits each one together with its Idempotency-Key
 record, so a retry can never see the effect without the stored response, or the other way round. They
-reuse the case services' pieces (``add_event``, ``notify_citizen``, ``mark_received``) but not the staff
+reuse the case services' pieces (``add_event``, ``notify_citizen``, ``topics.delivered``) but not the staff
 functions ``publish_decision`` and ``request_supplement`` or ``messaging.post``: those commit on their
 own, audit the actor as staff, and ``post`` without a staff id writes the message as the citizen's.
 """
@@ -32,7 +32,7 @@ from portal.files.messages import API_DETAILS
 from portal.files.storage import storage
 from portal.messaging import services as messaging
 from portal.messaging.models import Message, MessageThread
-from portal.outbox import services as outbox
+from portal.outbox import topics
 from portal.outbox.models import OutboxItem
 
 DOCUMENT_KINDS = ("utredning", "beslut", "genomforandeplan", "bilaga")
@@ -430,7 +430,7 @@ def acknowledge_delivery(
     session: Session, client: ApiClient, idempotency_key: str, reference: str
 ) -> tuple[int, Body] | None:
     """The case system confirms it has taken an outbox item of its municipality: the item is delivered
-    and what delivery means for its topic happens (``mark_received`` for an application: the case is
+    and what delivery means for its topic happens (``mark_received_many`` for an application: the case is
     received with the reference). None when there is no such item for this client.
 
     Notices to citizens (``notification.*``) go to mail and SMS, never to a case system: not acknowledgeable.
@@ -446,9 +446,7 @@ def acknowledge_delivery(
         return None
     if item.status != "delivered":
         item.status, item.delivered_at, item.last_error = "delivered", utcnow(), ""
-    handler = outbox.on_delivered.get(item.topic)
-    if handler is not None:
-        handler(session, item, DeliveryResult(external_ref=reference))
+    topics.delivered(session, item.topic, [(item, DeliveryResult(external_ref=reference))])
     case = None
     if isinstance(item.payload, dict) and item.payload.get("case_number"):
         case = find_case(session, client, str(item.payload["case_number"]))

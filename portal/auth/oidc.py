@@ -5,28 +5,25 @@ authlib does the protocol: discovery, the authorization code flow with PKCE (S25
 in the signed session, the code exchange, and the ID token's signature, issuer, audience, expiry and nonce.
 This module adds what a Swedish public-sector portal needs on top: which providers a municipality offers,
 the personnummer from a configurable claim (from userinfo when the ID token lacks it), the level of
-assurance from ``acr``, and failures sorted into a few reasons a citizen can be told about.
+assurance from ``acr``, and failures sorted into a few reasons a citizen can be told about. The login
+method (its settings, the configured providers, the routes) is ``portal.auth.methods.oidc``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app
+from flask import current_app
 from flask_babel import get_locale
 from joserfc.errors import JoseError
 
 from portal.accounts.personnummer import InvalidPersonnummer, Personnummer, parse
-from portal.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -86,69 +83,20 @@ class Provider:
         return not self.municipalities or slug in self.municipalities
 
 
-_FIELDS = set(Provider.__dataclass_fields__)
+# A login's method is "oidc:<provider id>" (LoginSession.method).
+METHOD_PREFIX = "oidc:"
 
 
-def parse_providers(raw: str) -> list[Provider]:
-    """``PORTAL_OIDC_PROVIDERS``: a JSON list of providers, or the path of a file holding one."""
-    raw = raw.strip()
-    if not raw:
-        return []
-    text = raw if raw.startswith("[") else Path(raw).read_text(encoding="utf-8")
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"PORTAL_OIDC_PROVIDERS is not valid JSON: {exc}") from exc
-    providers = []
-    for item in items:
-        unknown = set(item) - _FIELDS
-        if unknown:
-            raise ConfigError(f"unknown OIDC provider settings: {', '.join(sorted(unknown))}")
-        for key in ("personal_number_claims", "municipalities"):
-            if key in item:
-                item[key] = tuple(item[key])
-        provider = Provider(**item)
-        if provider.audience not in {"citizen", "staff"}:
-            raise ConfigError(f"OIDC provider {provider.id}: audience must be citizen or staff")
-        providers.append(provider)
-    if len({p.id for p in providers}) != len(providers):
-        raise ConfigError("OIDC provider ids must be unique")
-    return providers
+def method_id(provider: Provider) -> str:
+    return f"{METHOD_PREFIX}{provider.id}"
 
 
-def demo_providers(config: Config) -> list[Provider]:
-    """The local demo provider that ``portal serve`` starts (portal/demo/oidc/provider.mjs)."""
-    base = config.oidc_demo_url.rstrip("/")
-    discovery = f"{base}/.well-known/openid-configuration"
-    return [
-        Provider(
-            id="demo",
-            name="Demo-e-legitimation (OIDC)",
-            discovery_url=discovery,
-            client_id="medborgarvy-demo",
-            client_secret=DEMO_CLIENT_SECRET,
-            # Asking for the levels makes the provider state the one used (acr) in the ID token.
-            acr_values=f"{LOA3_ACR} {LOA2_ACR}",
-        ),
-        Provider(
-            id="demo-staff",
-            name="Kommunens inloggning (demo, OIDC)",
-            discovery_url=discovery,
-            client_id="medborgarvy-demo-staff",
-            client_secret=DEMO_CLIENT_SECRET,
-            audience="staff",
-            scope="openid profile staff " + PNR_SCOPE,
-            default_loa="loa3",
-            provision=True,
-        ),
-    ]
-
-
-def configured(config: Config) -> list[Provider]:
-    providers = parse_providers(config.oidc_providers)
-    if config.oidc_demo:
-        providers = [*demo_providers(config), *providers]
-    return providers
+def login_provider(method: str) -> Provider | None:
+    """The configured provider a login with ``method`` went through; None for other logins."""
+    if not method.startswith(METHOD_PREFIX):
+        return None
+    providers: dict[str, Provider] = current_app.extensions["oidc_providers"]
+    return providers.get(method.removeprefix(METHOD_PREFIX))
 
 
 def providers_for(audience: str, slug: str) -> list[Provider]:
@@ -299,23 +247,3 @@ def logout_link(provider: Provider, post_logout_redirect_uri: str) -> ProviderLo
         }
     )
     return ProviderLogout(provider.name, f"{endpoint}{'&' if '?' in endpoint else '?'}{query}")
-
-
-def init_app(app: Flask) -> None:
-    config: Config = app.config["PORTAL"]
-    providers = configured(config)
-    oauth = OAuth(app)
-    for provider in providers:
-        oauth.register(
-            provider.id,
-            client_id=provider.client_id,
-            client_secret=provider.client_secret,
-            server_metadata_url=provider.discovery_url,
-            client_kwargs={
-                "scope": provider.scope,
-                "code_challenge_method": "S256",
-                "timeout": 10,
-            },
-        )
-    app.extensions["oidc_providers"] = {p.id: p for p in providers}
-    app.extensions["oidc_oauth"] = oauth

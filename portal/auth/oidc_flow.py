@@ -34,7 +34,7 @@ def begin(provider: oidc.Provider, callback_endpoint: str, login_page: LoginPage
     except oidc.LoginFailed as failure:
         services.login_failed(
             g.municipality,
-            method=f"oidc:{provider.id}",
+            method=oidc.method_id(provider),
             reason=failure.reason,
             staff=provider.audience == "staff",
         )
@@ -51,7 +51,7 @@ def finish(
         log.warning("%s OIDC login through %s refused: %s", provider.audience, provider.id, failure.detail)
         services.login_failed(
             g.municipality,
-            method=f"oidc:{provider.id}",
+            method=oidc.method_id(provider),
             reason=failure.reason,
             staff=provider.audience == "staff",
         )

@@ -1,7 +1,9 @@
-"""Citizen login with BankID (RP API v6.0), logout and the logged-out page.
+"""Citizen login, logout and the logged-out page, and the session-time routes.
 
-Without JavaScript the waiting page reloads itself every two seconds; with it, static/js/bankid.js polls
-``bankid_status`` and swaps the QR code every second. Both end in the same server-side checks.
+The login routes (the page, BankID, OpenID) are generated from the login methods
+(``portal.auth.methods``) for the citizen audience defined here. Without JavaScript the BankID waiting
+page reloads itself every two seconds; with it, static/js/bankid.js polls ``bankid_status`` and swaps the
+QR code every second. Both end in the same server-side checks.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import logging
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     jsonify,
@@ -26,11 +27,11 @@ from flask_babel import lazy_gettext as _l
 
 from portal.access import citizen_required, public
 from portal.accounts.services import person_from_eid
-from portal.auth import bankid_flow, oidc, oidc_flow, protection, services
+from portal.auth import methods as login_methods
+from portal.auth import oidc, protection, services
 from portal.auth.bankid import user_message
-from portal.auth.forms import BankIDStartForm, PostForm
+from portal.auth.forms import PostForm
 from portal.auth.models import BankIDOrder
-from portal.db import decides_on_get
 from portal.i18n import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -48,131 +49,78 @@ END_REASONS = {
 }
 
 
-@bp.get("/logga-in")
-@public
-def login() -> ResponseReturnValue:
-    if g.get("person") is not None:
-        return redirect(url_for("home.my_pages"))
-    return _login_page()
-
-
 def _login_page(error: object = None, status: int = 200) -> ResponseReturnValue:
     return (
         render_template(
             "auth/login.html",
-            mobile_first=bankid_flow.is_mobile(),
-            oidc_providers=oidc.providers_for("citizen", g.municipality.slug),
+            **login_methods.page_context(CITIZEN, g.municipality),
             start_error=error,
         ),
         status,
     )
 
 
-@bp.post("/logga-in/bankid")
-@public
-def bankid_start() -> ResponseReturnValue:
-    form = BankIDStartForm()
-    if not form.validate_on_submit():
-        flash(_("Choose how you want to use BankID."), "error")
-        return redirect(url_for(".login"))
-    refused = protection.check_client(g.municipality.id)
-    if refused is not None:
-        return refused
-    same_device = form.device.data == "same"
-    result = services.start_order(
-        municipality=g.municipality,
-        end_user_ip=request.remote_addr or "127.0.0.1",
-        same_device=same_device,
-        return_url=url_for(".bankid_wait", _external=True) if same_device else None,
-    )
-    if result.handle is None:
-        message = user_message(status=None, error_code=result.error_code, qr=not same_device)
-        return _login_page(
-            message.text, 503 if result.error_code in {"maintenance", "unavailable", "internalError"} else 200
-        )
-    BANKID.remember(result.handle)
-    return redirect(url_for(".bankid_wait"))
-
-
-def _finish_login(order: BankIDOrder) -> str | None:
-    """Log the person in; the new session replaces everything the anonymous one held."""
-    token = services.log_in(order, g.municipality)
-    if token is None:
-        return None
-    return _enter(token)
-
-
 def _enter(token: str) -> str:
     target = safe_next(session.get("next"), url_for("home.my_pages"))
     session.clear()
-    session["login"] = token
+    session[CITIZEN.session_key] = token
     return target
 
 
-BANKID = bankid_flow.BankIDLogin(
-    blueprint="auth",
-    order_key=ORDER_KEY,
-    purpose_ref="",
-    heading=_l("Log in with BankID"),
-    finish=_finish_login,
-)
+class CitizenLogin(login_methods.Audience):
+    """The citizen login (/logga-in): the session is the person's, and the page they were going to
+    follows (else Mina sidor); everything the anonymous session held is dropped."""
+
+    name = "citizen"
+    session_key = "login"
+    bankid_order_key = ORDER_KEY
+    bankid_purpose_ref = ""
+    bankid_heading = _l("Log in with BankID")
+    bankid_return_url_always = False
+    requires_personal_number = True
+
+    def already_logged_in(self) -> str | None:
+        return url_for("home.my_pages") if g.get("person") is not None else None
+
+    def login_page(self, error: object = None, status: int = 200) -> ResponseReturnValue:
+        return _login_page(error, status)
+
+    def bankid_form_invalid(self) -> ResponseReturnValue:
+        flash(_("Choose how you want to use BankID."), "error")
+        return redirect(url_for(".login"))
+
+    def bankid_start_failed(self, error_code: str | None, same_device: bool) -> ResponseReturnValue:
+        message = user_message(status=None, error_code=error_code, qr=not same_device)
+        return _login_page(
+            message.text, 503 if error_code in {"maintenance", "unavailable", "internalError"} else 200
+        )
+
+    def finish_bankid(self, order: BankIDOrder) -> str | None:
+        """Log the person in; the new session replaces everything the anonymous one held."""
+        token = services.log_in(order, g.municipality)
+        if token is None:
+            return None
+        return _enter(token)
+
+    def finish_oidc(self, provider: oidc.Provider, identity: oidc.Identity) -> ResponseReturnValue:
+        assert identity.personal_number is not None  # noqa: S101 - complete() requires it
+        refused = protection.check_identity(identity.personal_number.digits12, g.municipality.id)
+        if refused is not None:
+            return refused
+        person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
+        token = services.start_login(
+            person,
+            g.municipality,
+            method=oidc.method_id(provider),
+            loa=identity.loa,
+            id_token=identity.id_token,
+        )
+        return redirect(_enter(token))
 
 
-@bp.get("/logga-in/bankid")
-@decides_on_get
-@public
-def bankid_wait() -> ResponseReturnValue:
-    return BANKID.wait()
-
-
-@bp.get("/logga-in/bankid/status")
-@decides_on_get
-@public
-def bankid_status() -> ResponseReturnValue:
-    return BANKID.status()
-
-
-@bp.get("/logga-in/bankid/qr.svg")
-@public
-def bankid_qr() -> ResponseReturnValue:
-    return BANKID.qr()
-
-
-@bp.post("/logga-in/bankid/avbryt")
-@public
-def bankid_cancel() -> ResponseReturnValue:
-    return BANKID.cancel()
-
-
-# --- OpenID Connect (e-ID brokers) ------------------------------------------------------------------------
-# The start is a link, not a form: it changes nothing here, and a form's redirect to another site would be
-# stopped by the Content-Security-Policy's form-action. The state authlib keeps stops login CSRF.
-
-
-@bp.get("/logga-in/oidc/<provider_id>")
-@public
-def oidc_start(provider_id: str) -> ResponseReturnValue:
-    provider = oidc_flow.provider_or_404(provider_id, "citizen")
-    return oidc_flow.begin(provider, ".oidc_callback", _login_page)
-
-
-@bp.get("/logga-in/oidc/<provider_id>/callback")
-@decides_on_get
-@public
-def oidc_callback(provider_id: str) -> ResponseReturnValue:
-    provider = oidc_flow.provider_or_404(provider_id, "citizen")
-    identity = oidc_flow.finish(provider, _login_page, require_personal_number=True)
-    if not isinstance(identity, oidc.Identity):
-        return identity
-    assert identity.personal_number is not None  # noqa: S101 - complete() requires it
-    refused = protection.check_identity(identity.personal_number.digits12, g.municipality.id)
-    if refused is not None:
-        return refused
-    person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
-    token = services.start_login(
-        person, g.municipality, method=f"oidc:{provider.id}", loa=identity.loa, id_token=identity.id_token
-    )
-    return redirect(_enter(token))
+CITIZEN = CitizenLogin()
+# /logga-in, BankID and the e-ID brokers' OpenID routes: generated from the login methods.
+login_methods.add_login_routes(bp, CITIZEN)
 
 
 @bp.post("/logga-ut")
@@ -183,7 +131,7 @@ def logout() -> ResponseReturnValue:
         login, token = g.login, session.get("login")
         services.end_login(login, "logout")
         session.clear()
-        if login.method.startswith("oidc:") and login.id_token:
+        if oidc.login_provider(login.method) is not None and login.id_token:
             # The logged-out page offers to end the login at the e-ID service too (RP-initiated logout).
             session[PROVIDER_LOGOUT_KEY] = token
         return redirect(url_for(".logged_out"))
@@ -196,7 +144,7 @@ def logged_out() -> ResponseReturnValue:
     provider_logout = None
     login = services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
     if login is not None:
-        provider = current_app.extensions["oidc_providers"].get(login.method.removeprefix("oidc:"))
+        provider = oidc.login_provider(login.method)
         if provider is not None:
             provider_logout = oidc.logout_link(provider, url_for(".logged_out_at_provider", _external=True))
     return render_template("auth/logged_out.html", provider_logout=provider_logout)

@@ -18,6 +18,7 @@ from portal.audit import services as audit
 from portal.cases.models import Case, CaseEvent, Decision, Document
 from portal.db import locked, utcnow
 from portal.outbox import services as outbox
+from portal.outbox import topics
 from portal.outbox.models import OutboxItem
 
 # No look-alikes: no 0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, U/V. Read aloud over the phone without doubt.
@@ -43,10 +44,6 @@ def add_event(
     session: Session, case: Case, kind: str, *, visible_to_citizen: bool = True, **detail: object
 ) -> None:
     session.add(CaseEvent(case=case, kind=kind, visible_to_citizen=visible_to_citizen, detail=detail))
-
-
-def mark_received(session: Session, item: OutboxItem, result: DeliveryResult) -> None:
-    mark_received_many(session, [(item, result)])
 
 
 def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResult]]) -> None:
@@ -76,8 +73,11 @@ def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResu
         )
 
 
-outbox.on_delivered["application.submitted"] = mark_received
-outbox.on_delivered_many["application.submitted"] = mark_received_many
+# An application handed to the case system: once delivered (or acknowledged over the API), its case is
+# received.
+APPLICATION_SUBMITTED = topics.declare(
+    topics.Topic("application.submitted", "An application for the case system", mark_received_many)
+)
 
 # An application the case system has not taken after this long counts as waiting, even before a failure.
 DELIVERY_WAIT = dt.timedelta(minutes=2)

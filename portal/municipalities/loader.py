@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+import integrations
 from portal.db import get_session
 from portal.municipalities.models import Municipality, Unit
 
@@ -63,6 +64,13 @@ def _validate(entry: dict[str, Any], index: int) -> None:
         raise MunicipalityFileError(f"{where} ({slug}): unknown fields {sorted(unknown)}")
     if "name" not in entry:
         raise MunicipalityFileError(f"{where} ({slug}): name is required")
+    adapters = entry.get("adapters", {})
+    if not isinstance(adapters, dict):
+        raise MunicipalityFileError(f"{where} ({slug}): adapters must map e-service ids to adapter ids")
+    try:
+        integrations.check_ids(adapters.values(), f"{where} ({slug})")
+    except ValueError as exc:
+        raise MunicipalityFileError(str(exc)) from exc
     for colour in ("brand_colour", "brand_colour_dark"):
         if colour in entry and not COLOUR_RE.match(str(entry[colour])):
             raise MunicipalityFileError(f"{where} ({slug}): {colour} must be a colour like #1d4f91")

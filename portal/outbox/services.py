@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,18 +17,14 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 import integrations
-from integrations.base import Delivery, DeliveryResult, PermanentError
+from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError
 from portal.actor import Actor
 from portal.config import Config
 from portal.db import all_municipalities, unit_of_work, utcnow
+from portal.outbox import topics
 from portal.outbox.models import OutboxItem
 
 log = logging.getLogger(__name__)
-
-# What the portal does once an item of a topic is delivered (e.g. mark the case received): for one item
-# (the API's confirmations) and, in the worker, for a batch (anything with the item's attributes).
-on_delivered: dict[str, Callable[[Session, OutboxItem, DeliveryResult], None]] = {}
-on_delivered_many: dict[str, Callable[[Session, list[tuple[Any, DeliveryResult]]], None]] = {}
 
 
 def enqueue(
@@ -90,50 +85,27 @@ class AdapterPool:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._adapters: dict[tuple[str, int | None, str], Any] = {}
+        self._adapters: dict[tuple[str, int | None, str], Adapter] = {}
 
-    def get(self, adapter_id: str, municipality_id: int | None, settings: dict[str, Any]) -> Any:
-        integrations.load()
-        cls = integrations.registry[adapter_id]
-        key = (adapter_id, municipality_id, json.dumps(settings, sort_keys=True, default=str))
-        if not hasattr(cls, "from_settings"):
-            key = (adapter_id, None, "")
+    def get(self, adapter_id: str, municipality_id: int | None, settings: dict[str, Any]) -> Adapter:
+        cls = integrations.adapter_class(adapter_id)
+        # An adapter configured per municipality (a case system) is built per municipality and settings;
+        # one configured for the installation (mail, SMS) once.
+        if cls.per_municipality:
+            key = (adapter_id, municipality_id, json.dumps(settings, sort_keys=True, default=str))
+        else:
+            key, settings = (adapter_id, None, ""), {}
         adapter = self._adapters.get(key)
         if adapter is None:
-            adapter = self._adapters[key] = self._build(cls, adapter_id, settings)
+            adapter = self._adapters[key] = cls.from_settings(dict(settings), self.app.config["PORTAL"])
         return adapter
-
-    def _build(self, cls: Any, adapter_id: str, settings: dict[str, Any]) -> Any:
-        config = self.app.config["PORTAL"]
-        if hasattr(cls, "from_settings"):
-            # Case-system adapters are configured per municipality (Municipality.adapter_settings).
-            return cls.from_settings(dict(settings))
-        if adapter_id == "mail":
-            return cls(
-                host=config.smtp_host,
-                port=config.smtp_port,
-                sender=config.smtp_from,
-                username=config.smtp_username,
-                password=config.smtp_password,
-                maildir=None if config.is_production else Path(config.outgoing_mail_dir),
-            )
-        if adapter_id == "sms":
-            return cls(
-                url=config.sms_gateway_url,
-                token=config.sms_gateway_token,
-                sender=config.sms_sender,
-                outdir=None if config.is_production else Path(config.outgoing_sms_dir),
-            )
-        return cls()
 
     def close(self) -> None:
         for adapter in self._adapters.values():
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:
-                    log.exception("closing adapter %s failed", getattr(adapter, "id", adapter))
+            try:
+                adapter.close()
+            except Exception:
+                log.exception("closing adapter %s failed", adapter.id)
         self._adapters.clear()
 
 
@@ -302,13 +274,7 @@ class Deliverer:
                         (outcome.item, outcome.result or DeliveryResult())
                     )
             for topic, batch in by_topic.items():
-                if topic in on_delivered_many:
-                    on_delivered_many[topic](session, batch)
-                elif topic in on_delivered:
-                    for claimed, result in batch:
-                        item = session.get(OutboxItem, claimed.id)
-                        if item is not None:
-                            on_delivered[topic](session, item, result)
+                topics.delivered(session, topic, batch)
             rows = []
             for outcome in outcomes:
                 if outcome.status == "delivered":

@@ -50,6 +50,10 @@ def test_load_creates_then_updates_by_slug(app, tmp_path):
         ([{"slug": "ok"}], "name is required"),
         ([{"slug": "ok", "name": "X", "brand_colour": "#ffcc00"}], "too light"),
         (
+            [{"slug": "ok", "name": "X", "adapters": {"hemtjanst": "viva"}}],
+            r"unknown adapters \['viva'\]; registered: \['embedded', 'filedrop', 'mail', 'sms', 'webhook'\]",
+        ),
+        (
             [{"slug": "a", "name": "A", "is_default": True}, {"slug": "b", "name": "B", "is_default": True}],
             "default",
         ),
