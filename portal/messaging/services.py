@@ -39,7 +39,7 @@ def threads(
     return {t.audience: t for t in found}
 
 
-def _open_thread(session: Session, case: Case, audience: str) -> MessageThread:
+def open_thread(session: Session, case: Case, audience: str) -> MessageThread:
     """The case's first conversation with the audience. The citizen and the handläggare may write the first
     message in the same moment: the second to insert waits for the first and then writes in its thread."""
     try:
@@ -87,7 +87,7 @@ def post(
             quota.admit(session, uploader, [checked.size], case_id=case.id)
         except validation.UploadRejected as exc:
             return exc.reason
-    current = thread(session, case, audience) or _open_thread(session, case, audience)
+    current = thread(session, case, audience) or open_thread(session, case, audience)
     message = Message(
         thread_id=current.id,
         author_type="staff" if staff_id else "person",
