@@ -3,10 +3,15 @@ pages show of a case and its timeline (the templates display what these give).""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
+
+from portal.i18n import format_day
+from portal.text import as_written
 
 if TYPE_CHECKING:
     from portal.cases.models import Case, CaseEvent
@@ -74,6 +79,13 @@ def processing_time(case: Case) -> str | None:
     return str(time) if time is not None else None
 
 
+def _day(value: object) -> str:
+    try:
+        return format_day(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
+
+
 def timeline_title(event: CaseEvent, *, citizen: bool = True) -> str:
     """What a timeline entry is called: the new status by name, the care provider the citizen chose (on
     the citizen's own timeline), else the kind of event."""
@@ -82,9 +94,8 @@ def timeline_title(event: CaseEvent, *, citizen: bool = True) -> str:
     if event.kind == "status_changed" and isinstance(new_status, str) and new_status in STATUS_LABELS:
         return _("New status: %(status)s", status=STATUS_LABELS[new_status])
     if citizen and event.kind == "provider_chosen" and detail.get("provider"):
-        return _(
-            "You chose %(name)s as care provider from %(date)s",
-            name=detail["provider"],
-            date=detail.get("effective_date", ""),
-        )
+        # The provider's name as written (marked Swedish on a page in another language), the day the one
+        # way of the page's language.
+        text = escape(_("You chose %(name)s as care provider from %(date)s"))
+        return text % {"name": as_written(detail["provider"]), "date": _day(detail.get("effective_date"))}
     return str(EVENT_LABELS.get(event.kind, event.kind))

@@ -70,8 +70,9 @@ class Deviation:
 PORTAL_DEVIATIONS = (
     Deviation(
         _l(
-            "On pages in another language than Swedish, the names of care providers and some texts on the "
-            "staff pages are not marked as Swedish, so a screen reader may read them with the wrong voice."
+            "On pages in another language than Swedish, a care provider's name in the page title and some "
+            "texts on the staff pages are not marked as Swedish, so a screen reader may read them with the "
+            "wrong voice."
         ),
         _l("The marking of languages is not finished for these texts."),
         "3.1.2",

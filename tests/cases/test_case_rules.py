@@ -51,7 +51,10 @@ def test_a_timeline_entry_is_called_by_its_new_status_chosen_provider_or_kind(ap
             )
             assert timeline_title(CaseEvent(kind="new_kind", detail={}), citizen=citizen) == "new_kind"
             assert timeline_title(chosen_unnamed, citizen=citizen) == "A care provider was chosen"
-        assert timeline_title(chosen) == "You chose Omsorg AB as care provider from 2026-03-01"
+        # The name marked as Swedish on the English page, the day written the English way.
+        assert timeline_title(chosen) == (
+            'You chose <bdi lang="sv">Omsorg AB</bdi> as care provider from March 1, 2026'
+        )
         # Staff read the citizen's own choice as what it is, not addressed to them.
         assert timeline_title(chosen, citizen=False) == "A care provider was chosen"
 

@@ -320,3 +320,43 @@ def test_a_finnish_browser_at_first_login_gets_finnish_notices(app, client, bank
         )
         assert notice.payload["subject"] == "Asiassasi on uutta"
         assert notice.payload["body"].startswith("Hei,")
+
+
+class _TextNodes(_EnglishText):
+    """The page's text nodes only: attributes and the title cannot carry a language of their own."""
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        before = len(self.parts)
+        super().handle_starttag(tag, attrs)
+        del self.parts[before:]
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if not any(tag == "title" for tag, _ in self.stack):
+            super().handle_data(data)
+
+
+def test_care_provider_names_on_english_pages_are_marked_swedish(app, bankid_simulator):
+    case = britt_case(app)
+    with app.app_context(), all_municipalities():
+        names = list(get_session().scalars(sa.select(Provider.name)))
+    client = citizen(app, bankid_simulator, BRITT)
+    pages = [
+        "/kundval",
+        "/kundval/hemtjanst",
+        "/kundval/hemtjanst/jamfor?utforare=1&utforare=2",
+        f"/arenden/{case.id}",
+    ]
+    catalogue = client.get("/kundval/hemtjanst").text
+    pages += sorted(set(re.findall(r'href="(/kundval/hemtjanst/utforare/\d+)"', catalogue)))[:2]
+    shown = 0
+    for path in pages:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        parsed = _TextNodes()
+        parsed.feed(page.text)
+        unmarked = " ".join(parsed.parts)
+        marked = " ".join(parsed.sv_marked)
+        for name in names:
+            assert name not in unmarked, (path, name)
+            shown += marked.count(name)
+    assert shown >= len(names)

@@ -37,7 +37,7 @@ NAMES = {
 
 
 def card_titles(html: str) -> list[str]:
-    return re.findall(r'<h3 class="card__title"><a href="[^"]+"><bdi>([^<]+)</bdi></a>', html)
+    return re.findall(r'<h3 class="card__title"><a href="[^"]+"><bdi lang="sv">([^<]+)</bdi></a>', html)
 
 
 def test_catalogue_lists_the_providers_with_the_ickevalsalternativ_first_and_explained(app, bankid_simulator):
@@ -47,7 +47,7 @@ def test_catalogue_lists_the_providers_with_the_ickevalsalternativ_first_and_exp
     assert sorted(titles) == sorted(NAMES.values())
     assert titles[0] == NAMES[KOMMUNAL]
     assert "If you do not want to choose" in page
-    assert f"If you do not choose, {NAMES[KOMMUNAL]} helps you" in page
+    assert f'If you do not choose, <bdi lang="sv">{NAMES[KOMMUNAL]}</bdi> helps you' in page
     assert "Showing 4 of 4 care providers." in page
 
 
@@ -71,7 +71,7 @@ def test_compare_two_or_three_side_by_side(app, bankid_simulator):
     ids = [provider_id(app, n) for n in (KOMMUNAL, STJARNAN, TRYGGA)]
     page = client.get("/kundval/hemtjanst/jamfor", query_string={"utforare": ids})
     assert page.status_code == 200
-    headers = re.findall(r'<th scope="col"><a href="[^"]+"><bdi>([^<]+)</bdi></a></th>', page.text)
+    headers = re.findall(r'<th scope="col"><a href="[^"]+"><bdi lang="sv">([^<]+)</bdi></a></th>', page.text)
     assert headers == [NAMES[KOMMUNAL], NAMES[STJARNAN], NAMES[TRYGGA]]
     row = re.search(
         r'<th scope="row" lang="sv">Nöjda med hemtjänsten som helhet</th>(.*?)</tr>', page.text, re.S
@@ -100,12 +100,15 @@ def test_profile_shows_quality_with_source_and_contact(app, bankid_simulator):
     britt_case(app)
     client = citizen(app, bankid_simulator)
     page = client.get(f"/kundval/hemtjanst/utforare/{provider_id(app, VARDAG)}").text
-    assert "<h1><bdi>Vardagshjälpen ekonomisk förening</bdi></h1>" in page
+    # The name is Swedish on an English page: marked, so that a screen reader says it with a Swedish voice.
+    assert '<h1><bdi lang="sv">Vardagshjälpen ekonomisk förening</bdi></h1>' in page
     assert (
         'lang="sv">Exempelstads uppföljning (demo)</span>, 2025' in page
     )  # marked: Swedish on an English page
     assert 'href="tel:0123-99930"' not in page and 'href="tel:012399930"' in page
-    assert "Choose <bdi>Vardagshjälpen ekonomisk förening</bdi>" in page  # Britt has a granted hemtjänst
+    assert (
+        'Choose <bdi lang="sv">Vardagshjälpen ekonomisk förening</bdi>' in page
+    )  # Britt has a granted hemtjänst
 
 
 def test_choosing_validates_and_keeps_what_was_typed(app, bankid_simulator):
@@ -195,9 +198,9 @@ def test_a_choice_reaches_the_case_system_through_the_outbox_with_timeline_and_a
         session.refresh(item)
         assert item.status == "delivered"
     page = client.get(f"/arenden/{case.id}").text
-    assert "Omsorg Stjärnan AB helps you since" in page
-    assert "You chose Omsorg Stjärnan AB as care provider from" in page
-    assert "Messages with the care provider Omsorg Stjärnan AB" in page
+    assert '<bdi lang="sv">Omsorg Stjärnan AB</bdi> helps you since' in page
+    assert 'You chose <bdi lang="sv">Omsorg Stjärnan AB</bdi> as care provider from' in page
+    assert 'Messages with the care provider <bdi lang="sv">Omsorg Stjärnan AB</bdi>' in page
 
 
 def test_a_later_choice_waits_for_its_day_and_replaces_an_earlier_waiting_one(app, bankid_simulator):
@@ -206,8 +209,8 @@ def test_a_later_choice_waits_for_its_day_and_replaces_an_earlier_waiting_one(ap
     choose(client, case.id, provider_id(app, STJARNAN), today() + dt.timedelta(days=14))
     choose(client, case.id, provider_id(app, TRYGGA), today() + dt.timedelta(days=7))
     page = client.get(f"/arenden/{case.id}").text
-    assert "Exempelstads kommunala hemtjänst helps you since" in page
-    assert "takes over" in page and "Trygga Händer Hemtjänst AB takes over" in page
+    assert '<bdi lang="sv">Exempelstads kommunala hemtjänst</bdi> helps you since' in page
+    assert "takes over" in page and '<bdi lang="sv">Trygga Händer Hemtjänst AB</bdi> takes over' in page
     from portal.providers.services import current_choice
 
     with app.app_context(), all_municipalities():

@@ -117,7 +117,7 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
     case = britt_case(app)
     britt = citizen(app, bankid_simulator)
     page = britt.get(f"/arenden/{case.id}").text
-    assert "Messages with the care provider Exempelstads kommunala hemtjänst" in page
+    assert 'Messages with the care provider <bdi lang="sv">Exempelstads kommunala hemtjänst</bdi>' in page
     sent = britt.post(
         f"/arenden/{case.id}/meddelanden/utforare",
         data={"csrf_token": csrf_from(page), "body": "Kan ni komma en halvtimme senare på fredag?"},
@@ -162,7 +162,7 @@ def test_the_utforare_thread_works_both_ways_and_moves_with_a_change_of_provider
         data={"csrf_token": csrf_from(samir_page), "body": "Hej Britt, vi på Stjärnan hälsar välkommen."},
     )
     page = britt.get(f"/arenden/{case.id}").text
-    assert "Messages with the care provider Omsorg Stjärnan AB" in page
+    assert 'Messages with the care provider <bdi lang="sv">Omsorg Stjärnan AB</bdi>' in page
     # Each message keeps the name of the provider that wrote it.
     assert re.search(r"<strong><bdi>Exempelstads kommunala hemtjänst</bdi></strong>,", page)
     assert re.search(r"<strong><bdi>Omsorg Stjärnan AB</bdi></strong>,", page)
