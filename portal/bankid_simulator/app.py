@@ -17,7 +17,17 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from portal.bankid_simulator.state import ControlError, RpError, SimOrder, SimulatorState
@@ -82,8 +92,6 @@ def create_simulator_app(
 
 
 def _state() -> SimulatorState:
-    from flask import current_app
-
     return current_app.extensions[_STATE_KEY]
 
 
@@ -314,8 +322,6 @@ def tester_maintenance() -> Any:
 
 
 def _return_link(order: SimOrder | None, redirect_param: str | None) -> str | None:
-    from flask import current_app
-
     candidates = [order.return_url if order else None]
     if redirect_param and redirect_param != "null":
         candidates.append(redirect_param)

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from portal import create_app
+from portal.app import create_app
 from portal.accounts.models import Person
 from portal.api import services as api_services
 from portal.api.models import SCOPES, ApiClient, ApiIdempotency

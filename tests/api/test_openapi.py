@@ -6,7 +6,7 @@ from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from portal import create_app
+from portal.app import create_app
 from portal.access import public
 from portal.api import openapi
 from tests.api.conftest import b64, make_case
