@@ -31,15 +31,9 @@ from forms.fields import (
     required,
 )
 from portal.accounts.personnummer import InvalidPersonnummer, Personnummer, parse
-from portal.applications.riksnorm import (
-    ChildInput,
-    NormTable,
-    NormYearMissing,
-    UnsupportedHousehold,
-    active_tables,
-    available_years,
-    preliminary_calculation,
-)
+from portal.applications.riksnorm.calculation import ChildInput, preliminary_calculation
+from portal.applications.riksnorm.overrides import active_tables, available_years
+from portal.applications.riksnorm.tables import NormTable, NormYearMissing, UnsupportedHousehold
 
 # --- shared helpers ---------------------------------------------------------------------------------------
 
