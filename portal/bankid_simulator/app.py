@@ -30,7 +30,8 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from portal.bankid_simulator.state import ControlError, RpError, SimOrder, SimulatorState
+from portal.bankid_simulator.orders import ControlError, RpError, SimOrder
+from portal.bankid_simulator.state import SimulatorState
 from portal.demo.identities import DEMO_CITIZENS, DemoIdentity
 
 __all__ = ["API_PREFIX", "create_simulator_app"]
