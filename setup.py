@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
@@ -32,9 +34,6 @@ class BuildWithResources(build_py):
         self._compile_catalogues(target / "translations")
 
     def _compile_catalogues(self, target: Path) -> None:
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
         sources = sorted((ROOT / "translations").glob("*/LC_MESSAGES/*.po"))
         if not sources:
             raise SystemExit("no catalogues in translations/: the wheel would have no Swedish")

@@ -1,62 +1,32 @@
-"""What the two ekonomiskt bistånd e-services share: the month applied for, the household, incomes and costs,
-and the preliminary calculation against the riksnorm.
+"""What the two ekonomiskt bistånd e-services share, in three modules: the month applied for and the contact
+step (here), the household (``forms._bistand_household``), incomes, costs and the preliminary calculation
+against the riksnorm (``forms._bistand_money``).
 
-The step forms here are used by both ``forms.ekonomiskt_bistand`` (nyansökan) and ``forms.manadsansokan``
+The step forms are used by both ``forms.ekonomiskt_bistand`` (nyansökan) and ``forms.manadsansokan``
 (fortsatt ansökan) under the same step ids, so a månadsansökan can start from the answers of the previous
-application. ``email_address`` is used by the other social-services e-services too.
+application.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField
-from wtforms.validators import Email, Optional
+from wtforms.validators import Optional
 
-from forms.base import Answers, Repeat, Step, StepForm
+from forms.base import StepForm
 from forms.fields import (
-    AmountField,
-    PersonnummerField,
-    Radios,
     WholeNumberField,
-    YesNoField,
     at_most,
-    chosen,
+    email_address,
     ensure,
+    radios,
     required,
 )
-from portal.accounts.personnummer import InvalidPersonnummer, Personnummer, parse
-from portal.applications.riksnorm import (
-    ChildInput,
-    NormTable,
-    NormYearMissing,
-    UnsupportedHousehold,
-    active_tables,
-    available_years,
-    preliminary_calculation,
-)
-
-# --- shared helpers ---------------------------------------------------------------------------------------
-
-
-def email_address() -> Email:
-    """Syntax only (email-validator without DNS lookups), as in the hemtjänst e-service."""
-    return Email(message=_l("Enter an e-mail address like namn@example.se"))
-
-
-def radios(label: Any, message: Any, choices: list[tuple[str, Any]], **kwargs: Any) -> Radios:
-    """Required radios whose message also covers a value that is not one of the choices."""
-    return Radios(label, [chosen(message)], choices=choices, invalid_choice_message=message, **kwargs)
-
-
-def yes_no(label: Any, message: Any, **kwargs: Any) -> YesNoField:
-    return YesNoField(label, [chosen(message)], invalid_choice_message=message, **kwargs)
-
 
 # --- the month applied for --------------------------------------------------------------------------------
 
@@ -152,291 +122,3 @@ class ContactForm(StepForm):
         description=_l("We send a receipt without any details of your application."),
         render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
     )
-
-
-# --- household --------------------------------------------------------------------------------------------
-
-OCCUPATIONS = [
-    ("employed", _l("Working")),
-    ("unemployed", _l("Unemployed and registered at the Public Employment Service (Arbetsförmedlingen)")),
-    ("sick", _l("Ill or on sick leave")),
-    ("parental_leave", _l("On parental leave")),
-    ("studying", _l("Studying")),
-    ("retired", _l("Retired")),
-    ("other", _l("Other")),
-]
-
-
-class HouseholdForm(StepForm):
-    lives_with_partner = yes_no(
-        _l("Do you live with a spouse or cohabiting partner (sambo)?"),
-        _l("Choose whether you live with a spouse or cohabiting partner (sambo)"),
-        description=_l("If you do, you apply together and your spouse or partner signs the application too."),
-    )
-    has_children = yes_no(
-        _l("Do you have children under 21 who live with you all or part of the time?"),
-        _l("Choose whether children live with you"),
-    )
-
-
-class CoApplicantForm(StepForm):
-    personal_number = PersonnummerField(
-        _l("Their personal identity number"),
-        [required(_l("Enter your spouse's or partner's personal identity number"))],
-        description=_l("12 digits, like 19121212-1212"),
-    )
-    name = StringField(
-        _l("Their full name"),
-        [required(_l("Enter your spouse's or partner's full name")), at_most(200)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
-    occupation = radios(
-        _l("What does your spouse or partner do?"), _l("Choose what your spouse or partner does"), OCCUPATIONS
-    )
-
-
-class ChildForm(StepForm):
-    name = StringField(
-        _l("The child's name"),
-        [required(_l("Enter the child's name")), at_most(200)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
-    personal_number = PersonnummerField(
-        _l("The child's personal identity number"),
-        [required(_l("Enter the child's personal identity number"))],
-        description=_l("12 digits, like 20150312-1234"),
-    )
-    lives_full_time = yes_no(
-        _l("Does the child live with you all the time?"),
-        _l("Choose whether the child lives with you all the time"),
-    )
-    days_per_month = WholeNumberField(
-        _l("How many days a month does the child live with you? (if not all the time)"),
-        message=_l("Enter the number of days as a whole number from 1 to 31"),
-        maximum=31,
-        render_kw={"inputmode": "numeric"},
-    )
-
-    def validate_days_per_month(self, field: Field) -> None:
-        if field.errors:
-            return
-        ensure(field.number != 0, _l("Enter the number of days as a whole number from 1 to 31"))
-        if self.lives_full_time.data == "no":
-            ensure(field.number is not None, _l("Enter how many days a month the child lives with you"))
-
-
-def lives_with_partner(answers: Answers) -> bool:
-    return answers.get("household", "lives_with_partner") == "yes"
-
-
-def has_children(answers: Answers) -> bool:
-    return answers.get("household", "has_children") == "yes"
-
-
-def co_applicant_number(answers: Answers) -> str | None:
-    """The medsökande's personnummer as typed in the co-applicant step, when that step applies."""
-    if not lives_with_partner(answers):
-        return None
-    value = answers.get("co_applicant", "personal_number")
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse(value).digits12
-    except InvalidPersonnummer:
-        return None
-
-
-def household_steps() -> tuple[Step, ...]:
-    return (
-        Step("household", _l("Your household"), HouseholdForm),
-        Step(
-            "co_applicant",
-            _l("Your spouse or partner"),
-            CoApplicantForm,
-            description=_l(
-                "You apply together. After you have signed, your spouse or partner signs with BankID."
-            ),
-            condition=lives_with_partner,
-        ),
-        Step(
-            "children",
-            _l("Children"),
-            ChildForm,
-            description=_l("Add every child under 21 who lives with you all or part of the time."),
-            condition=has_children,
-            repeat=Repeat(
-                _l("Child %(number)s"), _l("Add another child"), _l("Remove this child"), min_items=1
-            ),
-        ),
-    )
-
-
-# --- incomes and costs ------------------------------------------------------------------------------------
-
-INCOME_TYPES = [
-    ("salary", _l("Salary")),
-    ("unemployment_benefit", _l("Unemployment benefit (a-kassa)")),
-    ("sickness_benefit", _l("Sickness benefit (sjukpenning)")),
-    ("parental_benefit", _l("Parental benefit (föräldrapenning)")),
-    ("housing_allowance", _l("Housing allowance (bostadsbidrag)")),
-    ("child_allowance", _l("Child allowance (barnbidrag)")),
-    ("maintenance_support", _l("Maintenance support (underhållsstöd)")),
-    ("pension", _l("Pension")),
-    ("student_aid", _l("Student aid from CSN")),
-    ("other", _l("Other income")),
-]
-
-WHOSE = [("applicant", _l("Mine")), ("co_applicant", _l("My spouse's or partner's"))]
-
-
-class IncomeForm(StepForm):
-    type = radios(_l("What kind of income is it?"), _l("Choose what kind of income it is"), INCOME_TYPES)
-    description = StringField(
-        _l("What is the income? (if you chose other income)"),
-        [at_most(200)],
-    )
-    whose = radios(_l("Whose income is it?"), _l("Choose whose income it is"), WHOSE)
-    amount = AmountField(
-        _l("How much, in kronor, for the month?"),
-        [required(_l("Enter how much you receive"))],
-        message=_l("Enter the income in whole kronor, like 4500"),
-        description=_l("The amount paid out, after tax."),
-        render_kw={"inputmode": "numeric"},
-    )
-
-    def validate_description(self, field: Field) -> None:
-        if self.type.data == "other" and not field.errors:
-            ensure(bool((field.data or "").strip()), _l("Describe what the income is"))
-
-
-COST_TYPES = [
-    ("housing", _l("Rent or other housing cost")),
-    ("electricity", _l("Household electricity (hushållsel)")),
-    ("home_insurance", _l("Home insurance (hemförsäkring)")),
-    ("work_travel", _l("Travel to and from work")),
-    ("union_fees", _l("Trade union and unemployment fund fees (fackavgift och a-kassa)")),
-    ("childcare", _l("Childcare fee (barnomsorg)")),
-    ("medical", _l("Medicine and medical care")),
-    ("other", _l("Other cost")),
-]
-
-
-class CostForm(StepForm):
-    type = radios(_l("What kind of cost is it?"), _l("Choose what kind of cost it is"), COST_TYPES)
-    description = StringField(_l("What is the cost? (if you chose other cost)"), [at_most(200)])
-    amount = AmountField(
-        _l("How much, in kronor, for the month?"),
-        [required(_l("Enter how much the cost is"))],
-        message=_l("Enter the cost in whole kronor, like 850"),
-        render_kw={"inputmode": "numeric"},
-    )
-
-    def validate_description(self, field: Field) -> None:
-        if self.type.data == "other" and not field.errors:
-            ensure(bool((field.data or "").strip()), _l("Describe what the cost is"))
-
-
-def income_step(attachments: tuple[Any, ...], description: Any) -> Step:
-    return Step(
-        "incomes",
-        _l("Incomes"),
-        IncomeForm,
-        description=description,
-        repeat=Repeat(
-            _l("Income %(number)s"), _l("Add another income"), _l("Remove this income"), max_items=30
-        ),
-        attachments=attachments,
-    )
-
-
-def cost_step(description: Any) -> Step:
-    return Step(
-        "costs",
-        _l("Costs"),
-        CostForm,
-        description=description,
-        repeat=Repeat(_l("Cost %(number)s"), _l("Add another cost"), _l("Remove this cost"), max_items=30),
-    )
-
-
-# --- the preliminary calculation --------------------------------------------------------------------------
-
-# Our cost types and the cost keys of portal.applications.riksnorm (its COST_KEYS). Childcare, medical and
-# other costs count as the applicant states them; the calculation marks them as assessed case by case.
-RIKSNORM_COSTS = {
-    "housing": "housing",
-    "electricity": "electricity",
-    "home_insurance": "home_insurance",
-    "work_travel": "work_travel",
-    "union_fees": "union_and_unemployment_fund",
-    "childcare": "childcare",
-    "medical": "medical",
-    "other": "other",
-}
-
-
-def child_age(personal_number: str, first_day: dt.date) -> int:
-    try:
-        return Personnummer(personal_number).age_on(first_day)
-    except ValueError:  # born later in the month applied for
-        return 0
-
-
-def calculate(
-    data: Mapping[str, Any], *, rent: int | None = None, tables: Mapping[int, NormTable] | None = None
-) -> dict[str, Any] | None:
-    """A preliminary calculation from the typed answers, or None when it cannot be made: no norm table for the
-    year, a household the calculation does not model (e.g. a child of 21), or the month is not answered.
-    ``rent`` is the housing cost asked outside the costs group; ``tables`` the norm tables (default: the
-    built-in ones)."""
-
-    first_day = period_first_day(data)
-    if first_day is None:
-        return None
-    household = data.get("household") or {}
-    cohabiting = household.get("lives_with_partner") == "yes"
-    children = []
-    if household.get("has_children") == "yes":
-        for child in data.get("children") or []:
-            if not child.get("personal_number"):
-                continue
-            days = None if child.get("lives_full_time") == "yes" else child.get("days_per_month")
-            children.append(
-                ChildInput(age=child_age(child["personal_number"], first_day), days_per_month=days)
-            )
-
-    costs: dict[str, int] = defaultdict(int)
-    if rent:
-        costs[RIKSNORM_COSTS["housing"]] += rent
-    for cost in data.get("costs") or []:
-        key = RIKSNORM_COSTS.get(cost.get("type") or "")
-        if key and cost.get("amount"):
-            costs[key] += cost["amount"]
-    incomes: dict[str, int] = defaultdict(int)
-    for income in data.get("incomes") or []:
-        if income.get("type") and income.get("amount"):
-            incomes[income["type"]] += income["amount"]
-
-    tables = active_tables() if tables is None else tables
-    # The norm of the month applied for; when that year's table is not entered yet, the latest earlier one,
-    # said plainly in the result (``norm_year`` differs from ``year``) rather than no estimate at all.
-    earlier = [year for year in available_years(tables) if year <= first_day.year]
-    if not earlier:
-        return None
-    try:
-        calculation = preliminary_calculation(
-            year=earlier[-1],
-            month=first_day.month,
-            adults=2 if cohabiting else 1,
-            cohabiting=cohabiting,
-            children=children,
-            costs=dict(costs),
-            incomes=dict(incomes),
-            tables=tables,
-        )
-    except (NormYearMissing, UnsupportedHousehold, ValueError):
-        return None
-    result = calculation.to_dict()
-    result["norm_year"] = earlier[-1]
-    result["year"] = first_day.year
-    return result

@@ -8,9 +8,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from forms._bistand_common import email_address, radios, yes_no
 from forms.base import Answers, AttachmentSlot, EService, Repeat, Step, StepForm, register
-from forms.fields import AmountField, DateInputField, PersonnummerField, at_most, ensure, required
+from forms.fields import (
+    AmountField,
+    DateInputField,
+    PersonnummerField,
+    at_most,
+    email_address,
+    ensure,
+    radios,
+    required,
+    yes_no,
+)
 
 RELATIONS = [
     ("spouse", _l("Spouse, registered partner or cohabiting partner (sambo)")),

@@ -10,20 +10,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from forms._bistand_common import (
-    OCCUPATIONS,
-    ContactForm,
-    PeriodForm,
-    calculate,
-    co_applicant_number,
-    cost_step,
-    household_steps,
-    income_step,
-    radios,
-    yes_no,
-)
+from forms._bistand_common import ContactForm, PeriodForm
+from forms._bistand_household import OCCUPATIONS, co_applicant_number, household_steps
+from forms._bistand_money import calculate, cost_step, income_step
 from forms.base import Answers, AttachmentSlot, EService, Step, StepForm, register
-from forms.fields import AmountField, WholeNumberField, at_most, ensure
+from forms.fields import AmountField, WholeNumberField, at_most, ensure, radios, yes_no
 
 HOUSING_TYPES = [
     ("rental", _l("Rented apartment (hyresrätt)")),

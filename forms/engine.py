@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -160,8 +161,6 @@ def display_value(field: Field) -> str:
 
 
 def _yes_no(value: bool) -> Any:
-    from flask_babel import lazy_gettext as _l
-
     return _l("Yes") if value else _l("No")
 
 

@@ -22,7 +22,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length
 
 from portal.accounts.personnummer import InvalidPersonnummer, parse
 
@@ -228,3 +228,17 @@ __all__ = [
     "required",
     "typed_value",
 ]
+
+
+def email_address() -> Email:
+    """Syntax only (email-validator without DNS lookups), as in the hemtjänst e-service."""
+    return Email(message=_l("Enter an e-mail address like namn@example.se"))
+
+
+def radios(label: Any, message: Any, choices: list[tuple[str, Any]], **kwargs: Any) -> Radios:
+    """Required radios whose message also covers a value that is not one of the choices."""
+    return Radios(label, [chosen(message)], choices=choices, invalid_choice_message=message, **kwargs)
+
+
+def yes_no(label: Any, message: Any, **kwargs: Any) -> YesNoField:
+    return YesNoField(label, [chosen(message)], invalid_choice_message=message, **kwargs)

@@ -9,20 +9,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, TextAreaField
 
-from forms._bistand_common import (
-    ContactForm,
-    PeriodForm,
-    calculate,
-    co_applicant_number,
-    cost_step,
-    first_open_month,
-    household_steps,
-    income_step,
-    next_month,
-    yes_no,
-)
+from forms._bistand_common import ContactForm, PeriodForm, first_open_month, next_month
+from forms._bistand_household import co_applicant_number, household_steps
+from forms._bistand_money import calculate, cost_step, income_step
 from forms.base import Answers, AttachmentSlot, EService, Step, StepForm, register
-from forms.fields import at_most, ensure
+from forms.fields import at_most, ensure, yes_no
 
 
 class ChangesForm(StepForm):

@@ -8,9 +8,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from forms._bistand_common import email_address, radios, yes_no
 from forms.base import Answers, AttachmentSlot, EService, Step, StepForm, register
-from forms.fields import CheckboxesField, WholeNumberField, at_most, chosen, ensure, required
+from forms.fields import (
+    CheckboxesField,
+    WholeNumberField,
+    at_most,
+    chosen,
+    email_address,
+    ensure,
+    radios,
+    required,
+    yes_no,
+)
 
 
 class ContactForm(StepForm):

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
-from flask import current_app, g, has_request_context, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, session, url_for
 
 from portal.actor import SYSTEM, Actor, ActorKind
 from portal.domain_errors import Forbidden
+from portal.staff.models import ROLES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,8 +36,6 @@ def citizen_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if getattr(g, "person", None) is None:
-            from flask import session
-
             # Remember where the citizen was going; only a path on this site, never a full URL.
             if request.method == "GET":
                 session["next"] = request.script_root + request.full_path.rstrip("?")
@@ -108,8 +107,6 @@ def staff_required(*roles: str, others_to: Callable[[Any], str] | None = None) -
     (the staff workspace's address): a staff member without the role who opens it is sent to the address
     ``others_to(staff)`` gives (their own start page) instead.
     """
-    from portal.staff.models import ROLES
-
     if not roles or any(not isinstance(role, str) for role in roles):
         raise TypeError("staff_required needs the roles: @staff_required('handlaggare') or ANY_STAFF")
     unknown = set(roles) - {*ROLES, ANY_STAFF}

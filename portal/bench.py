@@ -29,7 +29,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.config import PROJECT_ROOT
+import psycopg
+import sqlalchemy as sa
+
+from portal.accounts.models import Person
+from portal.app import create_app
+from portal.auth import services
+from portal.cases.models import Case
+from portal.cli import analyze, upgrade_database
+from portal.config import PROJECT_ROOT, Config
+from portal.db import all_municipalities, only_municipality, unit_of_work
+from portal.demo.kundval import seed_granted_case
+from portal.demo.seed import seed
+from portal.municipalities.models import Municipality
+from portal.staff.models import StaffUser
+from portal.staff.views import SESSION_KEY as STAFF_SESSION_KEY
 
 DURATION = os.environ.get("BENCH_DURATION", "4s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
@@ -129,21 +143,6 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
 
 def make_data(database_url: str) -> dict[str, str]:
     """Migrate and seed the demo, add the unit of 10 000 cases (bulk inserts); cookies and a case id."""
-    import sqlalchemy as sa
-
-    from portal import create_app
-    from portal.accounts.models import Person
-    from portal.auth import services
-    from portal.cases.models import Case
-    from portal.cli import analyze, upgrade_database
-    from portal.config import Config
-    from portal.db import all_municipalities, only_municipality, unit_of_work
-    from portal.demo.kundval import seed_granted_case
-    from portal.demo.seed import seed
-    from portal.municipalities.models import Municipality
-    from portal.staff.models import StaffUser
-    from portal.staff.views import SESSION_KEY as STAFF_SESSION_KEY
-
     upgrade_database(database_url)
     app = create_app(Config.from_env(database_url=database_url, secret_key=SECRET, bankid_simulator=False))
     with app.test_request_context("/"), all_municipalities():
@@ -295,8 +294,6 @@ def main() -> int:
         if not postgres_answers():
             print("\nPostgreSQL does not answer at 127.0.0.1:5432: left out")
         else:
-            import psycopg
-
             name = f"medborgarvy_bench_{secrets.token_hex(4)}"
             admin = "postgresql://postgres@127.0.0.1:5432/postgres"
             with psycopg.connect(admin, autocommit=True) as conn:

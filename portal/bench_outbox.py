@@ -27,9 +27,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 
+from integrations.base import Delivery
+from integrations.webhook import WebhookAdapter, sign
+from portal.cli import upgrade_database
 from portal.config import PROJECT_ROOT, Config
+from portal.outbox.models import OutboxItem
 
 BURST = int(os.environ.get("BENCH_OUTBOX_BURST", "1000"))
 ITEMS = int(os.environ.get("BENCH_OUTBOX_ITEMS", "5000"))
@@ -98,8 +103,6 @@ def start_receiver() -> tuple[subprocess.Popen[str], str]:
 
 
 def _signed_request(port: int, n: int) -> bytes:
-    from integrations.webhook import sign
-
     body = json.dumps({"idempotency_key": f"ceiling:{n}", "payload": {}}).encode()
     timestamp = int(time.time())
     return (
@@ -135,9 +138,6 @@ def raw_client(url: str, seconds: float, connections: int) -> int:
 
 def adapter_ceiling(url: str, seconds: float, threads: int) -> float:
     """The webhook adapter alone (pooled client, ``threads`` at once, as in a worker): deliveries/s."""
-    from integrations.base import Delivery
-    from integrations.webhook import WebhookAdapter
-
     adapter = WebhookAdapter(url=url, secret=SECRET, timeout=10)
     stop_at = time.monotonic() + seconds
     counter = iter(range(10**9))
@@ -180,9 +180,6 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def run(database_url: str, label: str, workers: int, url: str, receiver_pid: int) -> None:
-    from portal.cli import upgrade_database
-    from portal.outbox.models import OutboxItem
-
     upgrade_database(database_url)
     table = OutboxItem.__table__
     engine = sa.create_engine(database_url)
@@ -336,7 +333,6 @@ def main() -> int:
         except OSError:
             print("PostgreSQL does not answer at 127.0.0.1:5432: no PostgreSQL figures")
             return 0
-        import psycopg
 
         name = f"medborgarvy_bench_{secrets.token_hex(4)}"
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:

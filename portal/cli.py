@@ -5,6 +5,7 @@ It is a Flask CLI group, so ``portal routes`` and ``portal shell`` work as well.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -14,19 +15,27 @@ import typing
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from portal import create_app
+from portal.app import create_app
 from portal.auth import methods as login_methods
+from portal.bankid_simulator import server as bankid_simulator_server
 from portal.config import PACKAGE_DIR, PROJECT_ROOT, Config, ConfigError
+from portal.db import all_municipalities, unit_of_work
+from portal.demo import kundval as demo_kundval
+from portal.demo import oidc as demo_oidc
+from portal.demo import seed as demo_seed
+from portal.municipalities import loader as municipality_loader
+from portal.outbox import worker as outbox_worker
 
 MIGRATIONS = PACKAGE_DIR / "migrations"
 
 
 def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
-    from alembic.config import Config as AlembicConfig
-
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -34,10 +43,6 @@ def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
 
 
 def upgrade_database(database_url: str) -> None:
-    import logging
-
-    from alembic import command
-
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     if database_url.startswith("sqlite:///"):
@@ -50,8 +55,6 @@ def analyze(database_url: str) -> None:
     """Refresh the query planner's statistics. SQLite has none until ANALYZE and then picks among equal
     looking indexes blindly (a person's cases through the municipality's index: the whole table); run
     after an upgrade and after a large import. PostgreSQL's autovacuum keeps its own, this only hurries it."""
-    import sqlalchemy as sa
-
     engine = sa.create_engine(database_url)
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -99,8 +102,6 @@ def db_upgrade() -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
-    from alembic import command
-
     command.revision(alembic_config(Config.from_env().database_url), message=message, autogenerate=True)
 
 
@@ -108,8 +109,6 @@ def db_revision(message: str) -> None:
 @with_appcontext
 def seed_demo() -> None:
     """Create the demo municipalities and people, once; running it again changes nothing."""
-    from portal.demo.seed import seed
-
     if current_app.config["PORTAL"].is_production:
         raise click.ClickException(
             "seed-demo is refused in production: demo identities must never reach a real installation "
@@ -117,13 +116,10 @@ def seed_demo() -> None:
         )
     if not current_app.config["PORTAL"].demo:
         raise click.ClickException("PORTAL_DEMO is off: no demo data in this installation")
-    created = seed()
+    created = demo_seed.seed()
     # An example case to try kundval with (not in the tests' database, whose tests count their own cases).
-    from portal.db import all_municipalities, unit_of_work
-    from portal.demo.kundval import seed_granted_case
-
     with all_municipalities(), unit_of_work() as session:
-        if seed_granted_case(session):
+        if demo_kundval.seed_granted_case(session):
             created = True
     click.echo("demo data created" if created else "demo data already present")
 
@@ -133,13 +129,10 @@ def seed_demo() -> None:
 @with_appcontext
 def load_municipalities(path: Path) -> None:
     """Create or update municipalities from a JSON file (see portal/municipalities/loader.py)."""
-    from portal.db import all_municipalities, unit_of_work
-    from portal.municipalities.loader import MunicipalityFileError, load
-
     try:
         with all_municipalities(), unit_of_work():
-            slugs = load(path)
-    except MunicipalityFileError as exc:
+            slugs = municipality_loader.load(path)
+    except municipality_loader.MunicipalityFileError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"municipalities loaded: {', '.join(slugs)}")
 
@@ -149,9 +142,7 @@ def load_municipalities(path: Path) -> None:
 @click.option("--once", is_flag=True, help="deliver what is due now, then stop")
 def worker(interval: float, once: bool) -> None:
     """Deliver outbox items (applications to case systems, e-mail) until stopped."""
-    from portal.outbox.worker import run
-
-    run(_app(), interval=interval, once=once)
+    outbox_worker.run(_app(), interval=interval, once=once)
 
 
 @main.command("bankid-simulator")
@@ -161,9 +152,9 @@ def worker(interval: float, once: bool) -> None:
 @click.option("--portal-url", default=None, help="where the simulated app returns to")
 def bankid_simulator(host: str, port: int, order_lifetime: float, portal_url: str | None) -> None:
     """Run the local BankID RP API v6.0 simulator (demo and tests only)."""
-    from portal.bankid_simulator.server import serve
-
-    serve(host=host, port=port, order_lifetime=order_lifetime, portal_return_url=portal_url)
+    bankid_simulator_server.serve(
+        host=host, port=port, order_lifetime=order_lifetime, portal_return_url=portal_url
+    )
 
 
 def serve_environment(environ: typing.Mapping[str, str], port: str) -> dict[str, str]:
@@ -206,8 +197,6 @@ def serve(with_simulator: bool | None) -> None:
         )
     if config.demo and not config.is_production and not config.oidc_demo:
         # The demo OpenID provider, when Node and the npm packages are there (`make run` installs them).
-        from portal.demo import oidc as demo_oidc
-
         oidc_port = int(config.oidc_demo_url.rsplit(":", 1)[1].strip("/"))
         config_path = Path(config.instance_dir) / "oidc-demo-provider.json"
         demo_oidc.write_config(config_path, oidc_port, port)

@@ -157,7 +157,7 @@ class Config:
     upload_quota_case_bytes: int = 250 * 1024 * 1024
     upload_quota_day_files: int = 30
     upload_quota_day_bytes: int = 100 * 1024 * 1024
-    # Riksnorm tables an administrator has entered or corrected (JSON; see portal/applications/riksnorm.py).
+    # Riksnorm tables an administrator has entered or corrected (JSON; see portal/applications/riksnorm/).
     riksnorm_file: str = ""
     # Host names the portal answers to (".kommun.se" for every subdomain), required in production; others get
     # the translated 400 page (portal/municipalities/services.py checks them, not Flask's TRUSTED_HOSTS,

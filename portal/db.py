@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -223,8 +223,6 @@ def decides_on_get(view: Any) -> Any:
 
 
 def _begins_deferred() -> bool:
-    from flask import has_request_context, request
-
     if not has_request_context() or request.method not in _READ_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint or "")

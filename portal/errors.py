@@ -11,6 +11,9 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import db
+from portal.access import current_actor
+from portal.api import views as api_views
+from portal.audit import services as audit
 from portal.domain_errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -89,9 +92,6 @@ def _render(code: int, heading: object, text: object) -> tuple[str, int]:
 def record_refusal(exc: DomainError) -> None:
     """The audit event of a refusal (``access_denied``, say): after the request is rolled back (nothing it
     did stays), in a transaction of its own that is committed, whatever the answer."""
-    from portal.access import current_actor
-    from portal.audit import services as audit
-
     db.fail_request()
     session = db.get_session()
     audit.record(session, exc.audit_action, actor=current_actor(exc.actor_kind), **exc.audit_fields)  # type: ignore[arg-type]
@@ -101,8 +101,6 @@ def record_refusal(exc: DomainError) -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> object:
-        from portal.api import views as api_views
-
         if exc.audit_action:
             record_refusal(exc)
         if api_views.is_api_request():
@@ -116,8 +114,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> object:
-        from portal.api import views as api_views
-
         if request.url_rule is None and api_views.is_api_request():
             # Routing failed before the API blueprint was reached (TRACE, say): its problem details.
             return api_views.unrouted_problem()
@@ -134,7 +130,6 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception) -> object:
         if isinstance(exc, HTTPException):
             return _http(exc)
-        from portal.api import views as api_views
 
         if request.url_rule is None and api_views.is_api_request():
             # Failed before routing reached the API blueprint (a before-request hook, on TRACE say).

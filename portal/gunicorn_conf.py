@@ -7,6 +7,9 @@ PORT, HOST, WEB_CONCURRENCY, GUNICORN_THREADS and FORWARDED_ALLOW_IPS override. 
 import os
 import sys
 
+from portal.auth import methods as login_methods
+from portal.config import Config, ConfigError
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -24,9 +27,6 @@ control_socket_disable = True
 def on_starting(server: object) -> None:
     """Check the settings once, before any worker starts: an unsafe production setting stops gunicorn with
     the list of what to set, instead of a traceback from every worker that fails to boot."""
-    from portal.auth import methods as login_methods
-    from portal.config import Config, ConfigError
-
     try:
         Config.from_env().validate(checks=[login_methods.settings_problems])
     except ConfigError as exc:

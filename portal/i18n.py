@@ -7,11 +7,10 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import flask_babel
-from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale
 from markupsafe import Markup
 
-from portal.access import public
 from portal.config import TRANSLATIONS_DIR
 
 LOCALE_COOKIE = "portal_locale"
@@ -27,8 +26,6 @@ EASY_READ_NAME = "Lättläst"
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "fi": "Suomi", "ar": "العربية"}
 # Languages written right to left: the page gets dir="rtl" and the layout mirrors (logical CSS properties).
 RIGHT_TO_LEFT = frozenset({"ar"})
-
-bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
@@ -65,43 +62,6 @@ def safe_next(target: str | None, fallback: str) -> str:
     if "\\" in target:
         return fallback
     return target
-
-
-@bp.get("/sprak/<locale>")
-@public
-def switch(locale: str) -> ResponseReturnValue:
-    config = current_app.config["PORTAL"]
-    target = safe_next(request.args.get("next"), url_for("home.start"))
-    response = redirect(target)
-    easy = locale == EASY_READ and "sv" in config.locales
-    if easy:
-        locale = "sv"
-    if locale in config.locales:
-        if easy:
-            response.set_cookie(
-                EASY_READ_COOKIE,
-                "1",
-                max_age=365 * 24 * 3600,
-                secure=config.secure_cookies,
-                httponly=True,
-                samesite="Lax",
-            )
-        else:
-            response.delete_cookie(EASY_READ_COOKIE)
-        response.set_cookie(
-            LOCALE_COOKIE,
-            locale,
-            max_age=365 * 24 * 3600,
-            secure=config.secure_cookies,
-            httponly=True,
-            samesite="Lax",
-        )
-        person = getattr(g, "person", None)
-        if person is not None:
-            from portal.accounts.services import set_preferred_locale
-
-            set_preferred_locale(person, locale)
-    return response
 
 
 def format_day(value: dt.date | dt.datetime, _requested: str | None = None) -> str:
@@ -152,7 +112,6 @@ def left_to_right(value: object) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
     app.add_template_global(content_lang)
     easy_domain = _easy_read_domain()
 
@@ -168,8 +127,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language_links() -> dict[str, object]:
-        from flask_babel import get_locale
-
         current = str(get_locale())
         easy = easy_read()
         # (code for /sprak/, the name in itself, its language, its direction); the page's own one left out.

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import psycopg
+
 from portal.bench import free_port, postgres_answers
 from portal.config import PROJECT_ROOT
 
@@ -243,7 +245,7 @@ def run(database_url: str, label: str, instances: int, workers: int) -> None:
 # What the outbox still had to do at the end: an application is never lost, only later.
 _BACKLOG = """
 import sqlalchemy as sa
-from portal import create_app
+from portal.app import create_app
 from portal.db import all_municipalities, get_session
 from portal.outbox.models import OutboxItem
 app = create_app()
@@ -260,7 +262,6 @@ def database(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/loadtest.db"
         return
-    import psycopg
 
     name = f"medborgarvy_load_{secrets.token_hex(4)}"
     admin = "postgresql://postgres@127.0.0.1:5432/postgres"

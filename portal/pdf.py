@@ -24,6 +24,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from PIL import ImageFile
+
 __all__ = ["FONT_FAMILY", "FONT_FILES", "css_string", "render_html_pdf"]
 
 _FONT_DIR = Path(__file__).parent / "applications" / "fonts"
@@ -36,12 +38,11 @@ def _weasyprint() -> Any:
     """WeasyPrint, imported once. Its import sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would
     let the upload check (portal.files.validation) accept a truncated JPEG as a picture; our PDFs load no
     images, so the setting is put back at once."""
-    from PIL import ImageFile
-
     before = ImageFile.LOAD_TRUNCATED_IMAGES
-    import weasyprint
-    import weasyprint.text.fonts
-    import weasyprint.urls
+    # On the first PDF, not at start-up: the import loads Pango and changes a Pillow setting, put back below.
+    import weasyprint  # noqa: PLC0415 - heavy, with a process-wide side effect (see the docstring)
+    import weasyprint.text.fonts  # noqa: PLC0415 - the same
+    import weasyprint.urls  # noqa: PLC0415 - the same
 
     ImageFile.LOAD_TRUNCATED_IMAGES = before
     return weasyprint

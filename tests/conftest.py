@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from portal import create_app
+from portal.app import create_app
 from portal.cli import upgrade_database
 from portal.config import Config
 from portal.db import all_municipalities

@@ -153,6 +153,23 @@ def install(work: Path, wheel: Path) -> Path:
     return venv / "bin"
 
 
+# Every module imports at the top: without the dev extras (locust, playwright) each must still import.
+# portal.wsgi builds the app from settings, and Alembic runs the migrations' env.py itself.
+_IMPORT_ALL = """
+import importlib, pkgutil
+import forms, integrations, portal
+for package in (portal, forms, integrations):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if not module.name.startswith(("portal.wsgi", "portal.migrations")):
+            importlib.import_module(module.name)
+"""
+
+
+def import_everything(work: Path, bin_dir: Path) -> None:
+    step("importing every module of the installed package")
+    run([bin_dir / "python", "-c", _IMPORT_ALL], env=clean_environment(), cwd=work)
+
+
 def production_settings(site: Path, port: int) -> dict[str, str]:
     (site / "rp.crt").write_text("not read before a BankID login\n")
     (site / "rp.key").write_text("not read before a BankID login\n")
@@ -277,6 +294,7 @@ def main() -> int:
         wheel, sdist = build(work)
         check_contents(wheel, sdist)
         bin_dir = install(work, wheel)
+        import_everything(work, bin_dir)
         operate(work, bin_dir)
     except (SmokeFailure, subprocess.TimeoutExpired) as failure:
         print(f"release smoke FAILED: {failure}\n(kept {work})", file=sys.stderr)

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from portal.accounts.models import Person
 from portal.accounts.personnummer import Personnummer
 from portal.actor import Actor
+from portal.audit import services as audit
 from portal.db import get_session
+from portal.i18n import locale_to_remember
 from portal.text import strip_bidi
 
 
@@ -19,7 +21,6 @@ def person_from_eid(pnr: Personnummer, given_name: str, surname: str) -> Person:
     if given_name or surname:
         # The e-ID's name is text from outside too: no direction controls (portal.text).
         person.given_name, person.surname = strip_bidi(given_name), strip_bidi(surname)
-    from portal.i18n import locale_to_remember
 
     # A first login from a browser that asks for Finnish (say): notices and receipts follow that language.
     if remembered := locale_to_remember(person.preferred_locale or ""):
@@ -49,8 +50,6 @@ def update_contact_details(
     person: Person, *, email: str, phone: str, notify_by_email: bool, notify_by_sms: bool, actor: Actor
 ) -> None:
     """The person's own contact details, changed by ``actor`` (the person, logged in)."""
-    from portal.audit import services as audit
-
     session = get_session()
     person.email, person.phone = email.strip(), phone.strip()
     person.notify_by_email, person.notify_by_sms = notify_by_email, notify_by_sms

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from forms.fields import options
 from portal.access import current_actor, staff_required
@@ -16,6 +17,7 @@ from portal.auth.forms import PostForm
 from portal.db import get_session, taken_in_municipality
 from portal.domain_errors import Forbidden
 from portal.municipalities.models import Unit
+from portal.providers.models import Provider
 from portal.staff import services as staff_services
 from portal.staff.models import StaffUser
 
@@ -30,8 +32,6 @@ def _account_or_404(account_id: int) -> StaffUser:
 @bp.get("/personal/")
 @staff_required("administrator")
 def accounts() -> ResponseReturnValue:
-    from portal.providers.models import Provider
-
     rows = (
         get_session()
         .execute(
@@ -47,8 +47,6 @@ def accounts() -> ResponseReturnValue:
 
 
 def _account_form(account: StaffUser | None, *, submitted: bool, formdata: object = None) -> StaffAccountForm:
-    from portal.providers.models import Provider
-
     db = get_session()
     if submitted:
         form = StaffAccountForm(formdata=formdata) if formdata is not None else StaffAccountForm()
@@ -91,8 +89,6 @@ def _render_account_form(
     own = account is not None and account.id == g.staff.id
     locked = {}
     if own:
-        from portal.providers.models import Provider
-
         locked = {
             "roles": [str(ROLE_LABELS.get(role, role)) for role in account.roles or []],
             "unit": account.unit.name if account.unit is not None else "",
@@ -116,8 +112,6 @@ OWN_LOCKED_FIELDS = ("roles", "unit", "provider")
 def _own_account_formdata(account: StaffUser) -> object:
     """The posted form with the locked fields as the account has them, or None (after the refusal is
     audited) when the post tries to change one of them."""
-    from werkzeug.datastructures import MultiDict
-
     current = StaffAccountForm.data_of(account)
     tried = []
     if "roles" in request.form and set(request.form.getlist("roles")) != set(current["roles"]):  # type: ignore[call-overload]

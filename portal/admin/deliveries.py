@@ -13,14 +13,14 @@ from portal.admin.blueprint import bp
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.db import get_session
+from portal.outbox import services as outbox
+from portal.outbox.models import OutboxItem
 
 
 @bp.get("/leveranser")
 @staff_required("administrator")
 def deliveries() -> ResponseReturnValue:
     """Deliveries to the case system and notices that failed or were dead-lettered."""
-    from portal.outbox.models import OutboxItem
-
     db = get_session()
     items = db.scalars(
         sa.select(OutboxItem)
@@ -37,9 +37,6 @@ def deliveries() -> ResponseReturnValue:
 @bp.post("/leveranser/<int:item_id>/<action>")
 @staff_required("administrator")
 def delivery_action(item_id: int, action: str) -> ResponseReturnValue:
-    from portal.outbox import services as outbox
-    from portal.outbox.models import OutboxItem
-
     if not PostForm().validate_on_submit():
         abort(400)
     db = get_session()

@@ -17,10 +17,21 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
-from portal.bankid_simulator.state import ControlError, RpError, SimOrder, SimulatorState
+from portal.bankid_simulator.orders import ControlError, RpError, SimOrder
+from portal.bankid_simulator.state import SimulatorState
 from portal.demo.identities import DEMO_CITIZENS, DemoIdentity
 
 __all__ = ["API_PREFIX", "create_simulator_app"]
@@ -82,8 +93,6 @@ def create_simulator_app(
 
 
 def _state() -> SimulatorState:
-    from flask import current_app
-
     return current_app.extensions[_STATE_KEY]
 
 
@@ -314,8 +323,6 @@ def tester_maintenance() -> Any:
 
 
 def _return_link(order: SimOrder | None, redirect_param: str | None) -> str | None:
-    from flask import current_app
-
     candidates = [order.return_url if order else None]
     if redirect_param and redirect_param != "null":
         candidates.append(redirect_param)

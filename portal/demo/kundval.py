@@ -14,8 +14,14 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+import forms
 from portal.accounts.models import Person
+from portal.cases import services as cases
+from portal.cases.models import Case, Decision, Document
+from portal.db import utcnow
+from portal.demo.documents import demo_pdf
 from portal.demo.identities import DEMO_STAFF
+from portal.files.storage import storage
 from portal.municipalities.models import Municipality, Unit
 from portal.providers.models import Provider, ProviderChoice
 from portal.staff.models import StaffUser
@@ -159,12 +165,6 @@ def seed_kundval(session: Session) -> bool:
 def seed_granted_case(session: Session) -> bool:
     """Britt Lindqvist's hemtjänst, granted in a decision, served by the ickevalsalternativ; once. The caller
     commits."""
-    import forms
-    from portal.cases import services as cases
-    from portal.cases.models import Case, Decision, Document
-    from portal.db import utcnow
-    from portal.files.storage import storage
-
     municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "exempelstad"))
     default = session.scalar(sa.select(Provider).where(Provider.organisation_number == "212000-0001"))
     britt = session.scalar(sa.select(Person).where(Person.personal_number == BRITT))
@@ -202,7 +202,6 @@ def seed_granted_case(session: Session) -> bool:
     )
     session.add(case)
     session.flush()
-    from portal.demo.seed import demo_pdf
 
     pdf = demo_pdf("Beslut om hemtjänst (demo)")
     stored = storage.put(session, pdf, "application/pdf")

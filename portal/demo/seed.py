@@ -5,13 +5,19 @@ Idempotent: the first run creates, later runs find the data and change nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Person
-from portal.db import all_municipalities, get_session, unit_of_work
+from portal.db import all_municipalities, get_session, unit_of_work, utcnow
+from portal.demo.documents import demo_pdf
 from portal.demo.identities import DEMO_CITIZENS, DEMO_STAFF
+from portal.demo.kundval import seed_kundval
+from portal.files.storage import storage
 from portal.municipalities.models import Municipality, Unit
+from portal.representation.models import Representation
 from portal.staff.models import StaffUser
 
 DEMO_MUNICIPALITIES = (
@@ -63,8 +69,6 @@ DEMO_MUNICIPALITIES = (
 
 def seed() -> bool:
     """The demo data; what already exists is left alone (kundval's part is added to an older demo too)."""
-    from portal.demo.kundval import seed_kundval
-
     # Both demo municipalities at once: an explicit opt-out of the one-municipality scope (portal.db).
     with all_municipalities(), unit_of_work() as session:
         created = _seed_once()
@@ -149,11 +153,6 @@ DEMO_REPRESENTATIONS = (
 
 
 def seed_representations() -> bool:
-    import datetime as dt
-
-    from portal.db import utcnow
-    from portal.representation.models import Representation
-
     session = get_session()
     municipality = session.scalar(sa.select(Municipality).where(Municipality.slug == "exempelstad"))
     if municipality is None:
@@ -194,8 +193,6 @@ def seed_representations() -> bool:
             rep.signed_text = "Demo: fullmakt skapad av seed-demo, inte signerad med BankID."
             rep.signed_at = now
         else:
-            from portal.files.storage import storage
-
             content = demo_pdf("Förordnande av god man (demo)")
             stored = storage.put(session, content, "application/pdf")
             rep.document_file_id = stored.id
@@ -205,15 +202,3 @@ def seed_representations() -> bool:
         created = True
     session.flush()
     return created
-
-
-def demo_pdf(title: str) -> bytes:
-    """A one-page document standing in for a real one, tagged as every PDF the portal makes."""
-    from markupsafe import escape
-
-    from portal.pdf import render_html_pdf
-
-    return render_html_pdf(
-        f'<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-        f"<body><h1>{escape(title)}</h1><p>Ett exempel, för att prova portalen.</p></body></html>"
-    )

@@ -8,6 +8,9 @@ from urllib.parse import quote
 
 from flask import Response
 
+from portal.db import get_session
+from portal.files.storage import storage
+
 
 def file_response(content: bytes, media_type: str, filename: str, *, inline: bool = True) -> Response:
     response = Response(content, mimetype=media_type)
@@ -37,9 +40,6 @@ def audited_file(
     """A stored file of someone's case data, sent after the read is audited (``by``: audit.by_person or
     audit.by_staff), committed with the request before the file is sent: every read of case data leaves a
     trace."""
-    from portal.db import get_session
-    from portal.files.storage import storage
-
     session = get_session()
     by(
         session,

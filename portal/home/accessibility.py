@@ -13,7 +13,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -203,9 +205,6 @@ def send_feedback(municipality: Municipality, form: FeedbackForm) -> None:
     """The feedback to the municipality's address, through the outbox (retried until delivered). In
     Swedish: the municipality reads it, whatever language the sender used. The same form posted twice
     gives one message."""
-    import sqlalchemy as sa
-    from flask_babel import force_locale
-
     config = current_app.config["PORTAL"]
     with force_locale(config.default_locale):
         subject = _("Feedback on the accessibility of %(site)s", site=_("My pages"))

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+import forms
+from forms import engine
 from portal.access import citizen_required, current_actor, public
+from portal.accounts.forms import ContactForm
+from portal.accounts.services import update_contact_details
+from portal.applications import services as applications
+from portal.audit.models import AuditEvent
 from portal.auth.services import previous_login_at
+from portal.cases.labels import STATUS_LABELS
+from portal.cases.models import Case, SupplementRequest
+from portal.db import get_session
+from portal.home import accessibility as statement
+from portal.messaging import services as messaging
+from portal.municipalities.models import Unit
+from portal.providers import services as providers
+from portal.representation import access
+from portal.representation import services as representation
+from portal.representation.views import BASIS_LABELS, RIGHT_LABELS
+from portal.staff.models import StaffUser
 
 bp = Blueprint("home", __name__)
 
@@ -32,17 +50,6 @@ def start() -> ResponseReturnValue:
 @bp.get("/mina-sidor")
 @citizen_required
 def my_pages() -> ResponseReturnValue:
-    import sqlalchemy as sa
-
-    import forms
-    from portal.applications import services as applications
-    from portal.cases.labels import STATUS_LABELS
-    from portal.cases.models import Case, SupplementRequest
-    from portal.db import get_session
-    from portal.messaging import services as messaging
-    from portal.providers import services as providers
-    from portal.representation import services as representation
-
     eservices = forms.titles()
     if g.get("representation") is not None:
         return _acting_home(eservices)
@@ -81,16 +88,6 @@ def my_pages() -> ResponseReturnValue:
 
 def _acting_home(titles: dict[str, object]) -> ResponseReturnValue:
     """Mina sidor while acting for someone: only what the representation allows."""
-    import sqlalchemy as sa
-
-    from portal.applications import services as applications
-    from portal.cases.labels import STATUS_LABELS
-    from portal.cases.models import Case
-    from portal.db import get_session
-    from portal.representation import access
-    from portal.representation import services as representation
-    from portal.representation.views import BASIS_LABELS, RIGHT_LABELS
-
     rep = g.representation
     session = get_session()
     cases = session.scalars(
@@ -117,11 +114,6 @@ def _acting_home(titles: dict[str, object]) -> ResponseReturnValue:
 @bp.route("/mina-sidor/kontaktuppgifter", methods=["GET", "POST"])
 @citizen_required
 def contact_details() -> ResponseReturnValue:
-    from flask import flash, request
-
-    from portal.accounts.forms import ContactForm
-    from portal.accounts.services import update_contact_details
-
     form = ContactForm(obj=g.person)
     if form.validate_on_submit():
         update_contact_details(
@@ -144,13 +136,6 @@ def contact_details() -> ResponseReturnValue:
 @citizen_required
 def who_has_read() -> ResponseReturnValue:
     """Vem har tittat på mina uppgifter: reads of the person's data, staff shown by role and unit."""
-    import sqlalchemy as sa
-
-    from portal.audit.models import AuditEvent
-    from portal.db import get_session
-    from portal.municipalities.models import Unit
-    from portal.staff.models import StaffUser
-
     session = get_session()
     rows = session.execute(
         sa.select(AuditEvent, StaffUser.roles, Unit.name)
@@ -171,8 +156,6 @@ def who_has_read() -> ResponseReturnValue:
 @bp.get("/tillganglighet")
 @public
 def accessibility() -> ResponseReturnValue:
-    from portal.home import accessibility as statement
-
     return render_template(
         "home/accessibility.html",
         statement=statement.statement(g.municipality),
@@ -185,11 +168,6 @@ def accessibility() -> ResponseReturnValue:
 def accessibility_feedback() -> ResponseReturnValue:
     """Report an accessibility shortcoming: a form that works without JavaScript, sent to the municipality
     by e-mail through the outbox; the sender gets a receipt page."""
-    from flask import request
-
-    from forms import engine
-    from portal.home import accessibility as statement
-
     form = statement.FeedbackForm()
     if form.validate_on_submit():
         if statement.too_many_feedback_messages():

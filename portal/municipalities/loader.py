@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 import integrations
 from portal.db import get_session
+from portal.home.accessibility import validate
 from portal.municipalities.models import Municipality, Unit
 
 FIELDS = {
@@ -80,8 +81,6 @@ def _validate(entry: dict[str, Any], index: int) -> None:
 
 
 def _validate_statement(entry: dict[str, Any], where: str) -> None:
-    from portal.home.accessibility import validate
-
     if "accessibility_statement" in entry:
         try:
             validate(entry["accessibility_statement"], f"{where} ({entry['slug']})")

@@ -20,6 +20,7 @@ from portal.cases.models import Case, Decision, Document, SupplementRequest
 from portal.db import get_session
 from portal.files.responses import audited_file
 from portal.messaging import services as messaging
+from portal.messaging.models import Message, MessageAttachment, MessageThread
 from portal.staff.models import StaffUser
 from portal.staff.views import _home, bp
 from portal.staff.workspace import case_or_404, render_case, unit_cases
@@ -83,8 +84,6 @@ def audit_log(case_id: uuid.UUID) -> ResponseReturnValue:
     db = get_session()
     current = case_or_404(case_id)
     # This case's own objects only: another case of the same person is not this case's business.
-    from portal.messaging.models import Message, MessageAttachment, MessageThread
-
     thread_ids = sa.select(MessageThread.id).where(MessageThread.case_id == current.id)
     message_ids = sa.select(Message.id).where(Message.thread_id.in_(thread_ids))
     object_ids = sa.union_all(

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 
 from portal.actor import Actor
 from portal.audit import services as audit
+from portal.auth.models import LoginSession
 from portal.auth.oidc import Identity
 from portal.auth.oidc import Provider as OIDCProvider
-from portal.db import commit_now, get_session
+from portal.db import commit_now, get_session, utcnow
 from portal.municipalities.models import Municipality, Unit
 from portal.providers.models import Provider
 from portal.staff.models import ROLES, StaffUser
@@ -136,9 +137,6 @@ def set_account_active(session: Session, account: StaffUser, active: bool, *, by
     """Deactivate or reactivate an account. Deactivating ends every open login of the account at once, on
     every host (the login rows are ended, so an old cookie is worth nothing even after a reactivation);
     it cannot log in again until reactivated, and then only with a new login."""
-    from portal.auth.models import LoginSession
-    from portal.db import utcnow
-
     account.active = active
     ended = 0
     if not active:

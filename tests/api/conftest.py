@@ -13,10 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
-from portal import create_app
 from portal.accounts.models import Person
 from portal.api import services as api_services
 from portal.api.models import SCOPES, ApiClient, ApiIdempotency
+from portal.app import create_app
 from portal.cases.models import Case
 from portal.db import Base, all_municipalities, get_session, unit_of_work
 from portal.municipalities.models import Municipality

@@ -6,9 +6,9 @@ from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from portal import create_app
 from portal.access import public
 from portal.api import openapi
+from portal.app import create_app
 from tests.api.conftest import b64, make_case
 from tests.applications.flow_helpers import small_pdf
 

@@ -12,23 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from portal.applications.riksnorm import (
-    BUILTIN_TABLES,
+from portal.applications.riksnorm.calculation import (
     COST_KEYS,
     INDIVIDUALLY_ASSESSED_COST_KEYS,
-    KNOWN_TOTALS,
     NORM_EXTERNAL_COST_KEYS,
     NORM_LABEL_KEYS,
     ChildInput,
+    preliminary_calculation,
+)
+from portal.applications.riksnorm.overrides import available_years, load_tables, merge_overrides
+from portal.applications.riksnorm.tables import (
+    BUILTIN_TABLES,
+    KNOWN_TOTALS,
     NormTable,
     NormTableError,
     NormYearMissing,
     UnsupportedHousehold,
-    available_years,
     check_against_known_totals,
-    load_tables,
-    merge_overrides,
-    preliminary_calculation,
 )
 
 

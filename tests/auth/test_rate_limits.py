@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal import create_app
+from portal.app import create_app
 from portal.audit.models import AuditEvent
 from portal.db import get_session
 from tests.auth.login_helpers import TOLVAN, log_in

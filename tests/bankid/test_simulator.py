@@ -15,7 +15,8 @@ import pytest
 from portal.auth.bankid import BankIDClient
 from portal.auth.bankid.qr import qr_data
 from portal.bankid_simulator import create_simulator_app
-from portal.bankid_simulator.state import ControlError, SimulatorState
+from portal.bankid_simulator.orders import ControlError
+from portal.bankid_simulator.state import SimulatorState
 from portal.demo.identities import DemoIdentity
 
 TOLVAN = "191212121212"

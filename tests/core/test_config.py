@@ -70,7 +70,7 @@ def test_no_portal_env_means_production():
 
 
 def test_create_app_without_portal_env_refuses_the_development_defaults(no_portal_settings):
-    from portal import create_app
+    from portal.app import create_app
 
     with pytest.raises(ConfigError) as refused:
         create_app()
@@ -128,7 +128,7 @@ def test_every_unsafe_production_setting_is_listed_on_a_line_of_its_own():
 
 
 def test_create_app_refuses_to_start_unsafe_production():
-    from portal import create_app
+    from portal.app import create_app
 
     with pytest.raises(ConfigError):
         create_app({"env": "production"})

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from portal import create_app
+from portal.app import create_app
 from tests.conftest import check_page, make_config
 
 

@@ -52,7 +52,7 @@ def test_session_cookie_is_httponly_and_samesite(client):
 def test_secure_cookie_flag_follows_configuration(migrated_app):
     import dataclasses
 
-    from portal import create_app
+    from portal.app import create_app
 
     app = create_app(dataclasses.replace(migrated_app.config["PORTAL"], secure_cookies=True))
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -7,7 +7,7 @@ import io
 
 import pikepdf
 
-from portal.demo.seed import demo_pdf
+from portal.demo.documents import demo_pdf
 from portal.pdf import css_string, render_html_pdf
 
 

@@ -67,7 +67,7 @@ def test_outside_production_localhost_reaches_the_default_municipality(app):
 def test_in_production_localhost_is_no_municipality_unless_listed(migrated_app, caplog):
     import dataclasses
 
-    from portal import create_app
+    from portal.app import create_app
     from tests.conftest import rolled_back
     from tests.core.test_config import SAFE_PRODUCTION
 

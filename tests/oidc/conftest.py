@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal import create_app
+from portal.app import create_app
 from tests.conftest import CheckingClient, rolled_back
 from tests.fixtures.oidc_provider import OIDCProvider, start_provider
 

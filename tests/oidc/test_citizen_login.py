@@ -132,7 +132,7 @@ def test_an_invalid_signature_gives_a_message_and_no_session(
 ) -> None:
     import dataclasses
 
-    from portal import create_app
+    from portal.app import create_app
     from tests.conftest import rolled_back
 
     # A new app, so no key set is cached; the provider now publishes a key that did not sign the token.

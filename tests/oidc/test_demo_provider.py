@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from portal import create_app
+from portal.app import create_app
 from portal.auth.models import LoginSession
 from portal.db import get_session
 from portal.demo import oidc as demo_oidc

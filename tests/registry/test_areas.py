@@ -12,7 +12,7 @@ import forms
 import integrations
 from integrations.base import Adapter
 from integrations.mail import MailAdapter
-from portal import create_app
+from portal.app import create_app
 from portal.auth import methods as login_methods
 from portal.auth.methods.base import LoginMethod
 from portal.cases import services as cases
