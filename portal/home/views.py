@@ -35,13 +35,13 @@ def my_pages() -> ResponseReturnValue:
     import sqlalchemy as sa
 
     import forms
-    from portal.applications import services as applications
+    from portal.applications import drafts as applications
     from portal.cases.labels import STATUS_LABELS
     from portal.cases.models import Case, SupplementRequest
     from portal.db import get_session
     from portal.messaging import services as messaging
     from portal.providers import services as providers
-    from portal.representation import services as representation
+    from portal.representation import offers, reading, validity
 
     eservices = forms.titles()
     if g.get("representation") is not None:
@@ -72,10 +72,10 @@ def my_pages() -> ResponseReturnValue:
         unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
         kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
         insats_names=forms.service_names(),
-        represented=representation.active_for_agent(get_session(), g.person.id, g.municipality.id),
-        offers=representation.offers_for(get_session(), g.person, g.municipality.id),
-        display_name=representation.display_name,
-        last_day=representation.last_day,
+        represented=reading.active_for_agent(get_session(), g.person.id, g.municipality.id),
+        offers=offers.offers_for(get_session(), g.person, g.municipality.id),
+        display_name=reading.display_name,
+        last_day=validity.last_day,
     )
 
 
@@ -83,12 +83,11 @@ def _acting_home(titles: dict[str, object]) -> ResponseReturnValue:
     """Mina sidor while acting for someone: only what the representation allows."""
     import sqlalchemy as sa
 
-    from portal.applications import services as applications
+    from portal.applications import drafts as applications
     from portal.cases.labels import STATUS_LABELS
     from portal.cases.models import Case
     from portal.db import get_session
-    from portal.representation import access
-    from portal.representation import services as representation
+    from portal.representation import access, validity
     from portal.representation.views import BASIS_LABELS, RIGHT_LABELS
 
     rep = g.representation
@@ -110,7 +109,7 @@ def _acting_home(titles: dict[str, object]) -> ResponseReturnValue:
         case_statuses=STATUS_LABELS,
         bases=BASIS_LABELS,
         rights=RIGHT_LABELS,
-        last_day=representation.last_day(rep),
+        last_day=validity.last_day(rep),
     )
 
 
