@@ -133,7 +133,7 @@ class Manadsansokan(EService):
         return raw
 
     def prefill_for(self, previous_payload: Mapping[str, Any] | None) -> dict[str, Any]:
-        """What ``portal.applications.services.start_draft`` calls: no previous case, nothing to fill in."""
+        """What ``portal.applications.drafts.start_draft`` calls: no previous case, nothing to fill in."""
         return self.prefill(previous_payload) if previous_payload else {}
 
     @staticmethod

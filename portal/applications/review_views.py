@@ -20,17 +20,18 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+import forms
 from forms import engine
 from forms.base import Answers
 from portal.access import citizen_required, current_actor, public
-from portal.applications import services
+from portal.applications import attachments, drafts
 from portal.applications.models import Draft
 from portal.applications.signing_views import _login_provider
 from portal.applications.views import _draft_or_404, _eservice_or_404, bp
 from portal.audit import services as audit
 from portal.auth import bankid_flow
 from portal.auth.forms import PostForm
-from portal.cases.models import Document
+from portal.cases.models import Case, Document
 from portal.db import get_session
 from portal.files.responses import audited_file, file_response
 from portal.files.storage import storage
@@ -44,14 +45,14 @@ def check(draft_id: uuid.UUID) -> ResponseReturnValue:
     states = engine.states(eservice, draft.answers or {})
     sections = [(state, engine.summary_rows(state.step, state.form)) for state in states]
     calculation = None
-    if services.ready_to_sign(eservice, draft):
+    if attachments.ready_to_sign(eservice, draft):
         calculation = eservice.calculation(
             Answers(draft.answers or {}), engine.typed_answers(eservice, draft.answers)
         )
     changed_steps: set[str] = set()
     changes = getattr(eservice, "changes", None)
     if callable(changes):
-        previous = services.previous_payload(g.person, g.municipality, subject_id=representation.subject_id())
+        previous = drafts.previous_payload(g.person, g.municipality, subject_id=representation.subject_id())
         if previous:
             typed = engine.typed_answers(eservice, draft.answers or {})
             changed_steps = {step_id for step_id, *_rest in changes(previous, typed)}
@@ -62,8 +63,8 @@ def check(draft_id: uuid.UUID) -> ResponseReturnValue:
         draft=draft,
         eservice=eservice,
         sections=sections,
-        missing=services.missing_attachments(eservice, draft),
-        ready=services.ready_to_sign(eservice, draft),
+        missing=attachments.missing_attachments(eservice, draft),
+        ready=attachments.ready_to_sign(eservice, draft),
         calculation=calculation,
         mobile_first=bankid_flow.is_mobile(),
     )
@@ -82,7 +83,7 @@ def delete(draft_id: uuid.UUID) -> ResponseReturnValue:
     draft, _eservice = _draft_or_404(draft_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.delete_draft(draft, g.person, actor=current_actor("person"))
+    drafts.delete_draft(draft, g.person, actor=current_actor("person"))
     flash(_("The draft application was deleted."), "info")
     return redirect(url_for("home.my_pages"))
 
@@ -90,9 +91,7 @@ def delete(draft_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/ansokan/<uuid:draft_id>/bilagor/<uuid:attachment_id>")
 @citizen_required
 def attachment(draft_id: uuid.UUID, attachment_id: uuid.UUID) -> ResponseReturnValue:
-    draft = services.draft_for_owner(
-        draft_id, g.person, g.municipality, subject_id=representation.subject_id()
-    )
+    draft = drafts.draft_for_owner(draft_id, g.person, g.municipality, subject_id=representation.subject_id())
     found = next((a for a in draft.attachments if a.id == attachment_id), None) if draft else None
     if found is None:
         audit.deny(audit.by_person, "draft_attachment", attachment_id)
@@ -106,7 +105,7 @@ def attachment(draft_id: uuid.UUID, attachment_id: uuid.UUID) -> ResponseReturnV
 @citizen_required
 def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
     draft = (
-        services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+        drafts.draft_for_co_applicant(draft_id, g.person, g.municipality)
         if representation.current() is None
         else None
     )
@@ -137,16 +136,12 @@ def co_applicant(draft_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/ansokan/<uuid:draft_id>/kvitto")
 @citizen_required
 def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
-    draft = services.draft_for_owner(
-        draft_id, g.person, g.municipality, subject_id=representation.subject_id()
-    )
+    draft = drafts.draft_for_owner(draft_id, g.person, g.municipality, subject_id=representation.subject_id())
     if draft is None and representation.current() is None:
-        draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+        draft = drafts.draft_for_co_applicant(draft_id, g.person, g.municipality)
     if draft is None or draft.case_id is None:
         audit.deny(audit.by_person, "draft", draft_id)
     eservice = _eservice_or_404(draft.eservice_id)
-    from portal.cases.models import Case
-
     case = get_session().scalar(
         sa.select(Case).where(Case.id == draft.case_id).options(selectinload(Case.documents))
     )
@@ -167,8 +162,6 @@ def receipt(draft_id: uuid.UUID) -> ResponseReturnValue:
 
 def _is_co_applicant(case_id: uuid.UUID) -> bool:
     """A medsökande signed the application, so may read its documents too."""
-    import sqlalchemy as sa
-
     return (
         get_session().scalar(
             sa.select(Draft.id).where(Draft.case_id == case_id, Draft.co_applicant_id == g.person.id)
@@ -180,8 +173,6 @@ def _is_co_applicant(case_id: uuid.UUID) -> bool:
 @bp.get("/dokument/<uuid:document_id>")
 @citizen_required
 def document(document_id: uuid.UUID) -> ResponseReturnValue:
-    from portal.cases.models import Case
-
     doc = get_session().get(Document, document_id)
     case = get_session().get(Case, doc.case_id) if doc else None
     rep = representation.current()
@@ -212,8 +203,6 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
 @public
 def schema(eservice_id: str) -> ResponseReturnValue:
     """The JSON Schema of the e-service's payload, for case-system integrators."""
-    import forms
-
     forms.load()
     if eservice_id not in forms.registry:
         abort(404)

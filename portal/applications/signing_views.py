@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from forms.base import EService
 from portal.access import citizen_required, current_actor
-from portal.applications import services
+from portal.applications import attachments, drafts, signing
 from portal.applications.models import Draft
 from portal.applications.views import _draft_or_404, _eservice_or_404, bp
 from portal.audit import services as audit
@@ -69,7 +69,7 @@ def _draft_for_role(draft_id: uuid.UUID, role: str, *, signed: bool = False) -> 
         abort(404)
     if role != "medsokande" or representation.current() is not None:
         abort(404)
-    draft = services.draft_for_co_applicant(draft_id, g.person, g.municipality)
+    draft = drafts.draft_for_co_applicant(draft_id, g.person, g.municipality)
     allowed = ("awaiting_co_applicant", *SIGNED["co_applicant"]) if signed else ("awaiting_co_applicant",)
     if draft is None or draft.status not in allowed:
         abort(404)
@@ -91,11 +91,11 @@ def sign_start(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     form = BankIDStartForm()
     if not form.validate_on_submit():
         abort(400)
-    if role == "applicant" and not services.ready_to_sign(eservice, draft):
+    if role == "applicant" and not attachments.ready_to_sign(eservice, draft):
         flash(_("Some answers are missing. Complete them before you sign."), "error")
         return redirect(url_for(".check", draft_id=draft.id))
     same_device = form.device.data == "same"
-    result = services.start_signing(
+    result = signing.start_signing(
         draft,
         eservice,
         g.person,
@@ -114,7 +114,7 @@ def sign_start(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
 
 def _sign_order(draft: Draft, role: str) -> Any:
     order = auth_services.find_order(
-        session.get(_sign_key(draft, role)), purpose="sign", purpose_ref=services.sign_ref(draft, _role(role))
+        session.get(_sign_key(draft, role)), purpose="sign", purpose_ref=signing.sign_ref(draft, _role(role))
     )
     if order is None or order.municipality_id != g.municipality.id:
         return None
@@ -125,7 +125,7 @@ def _complete(draft: Draft, eservice: EService, order: Any, role: str) -> str:
     return _land(
         draft,
         role,
-        services.finish_signing(draft, eservice, order, g.person, _role(role), actor=current_actor("person")),
+        signing.finish_signing(draft, eservice, order, g.person, _role(role), actor=current_actor("person")),
     )
 
 
@@ -135,13 +135,13 @@ def _finished(draft: Draft, eservice: EService, order: Any, role: str) -> str | 
     if order is not None and order.status == "complete":
         return _complete(draft, eservice, order, role)
     if order is None or order.status == "used" or draft.status != "in_progress":
-        outcome = services.settled(draft, _role(role))
+        outcome = signing.settled(draft, _role(role))
         if outcome is not None:
             return _land(draft, role, outcome)
     return None
 
 
-def _land(draft: Draft, role: str, outcome: services.SignOutcome) -> str:
+def _land(draft: Draft, role: str, outcome: signing.SignOutcome) -> str:
     session.pop(_sign_key(draft, role), None)
     if outcome.status == "submitted":
         return url_for(".receipt", draft_id=draft.id)
@@ -247,10 +247,10 @@ def sign_oidc(draft_id: uuid.UUID, role: str) -> ResponseReturnValue:
     if provider is None:
         abort(404)
     back = _sign_urls(draft, role).other_way
-    if role == "applicant" and not services.ready_to_sign(eservice, draft):
+    if role == "applicant" and not attachments.ready_to_sign(eservice, draft):
         flash(_("Some answers are missing. Complete them before you sign."), "error")
         return redirect(back)
-    digest = services.answers_digest(eservice, draft)
+    digest = signing.answers_digest(eservice, draft)
     try:
         response = oidc.start(
             provider,
@@ -309,7 +309,7 @@ def sign_oidc_callback(provider_id: str) -> ResponseReturnValue:
         )
         flash(str(SIGN_OIDC_FAILURES[reason]), "info" if reason == "cancelled" else "error")
         return redirect(back)
-    if services.answers_digest(eservice, draft) != pending["digest"]:
+    if signing.answers_digest(eservice, draft) != pending["digest"]:
         flash(_("The application was changed after it was signed. It must be signed again."), "error")
         return redirect(back)
     evidence = SimpleNamespace(
@@ -318,7 +318,7 @@ def sign_oidc_callback(provider_id: str) -> ResponseReturnValue:
             "signature": identity.id_token,  # the provider's signature over the nonce, hence the digest
             "ocsp_response": "",
         },
-        user_visible_data=services.sign_text(eservice, draft, g.person, _role(role)),
+        user_visible_data=signing.sign_text(eservice, draft, g.person, _role(role)),
         order_ref=f"oidc:{provider.id}:{secrets.token_hex(8)}",
         status="complete",
     )

@@ -29,7 +29,7 @@ from forms import engine
 from forms.base import Answers, EService, Step
 from portal.access import citizen_required, current_actor, public
 from portal.accounts.models import Person
-from portal.applications import services
+from portal.applications import attachments, drafts
 from portal.applications.models import Draft
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
@@ -57,16 +57,14 @@ STATUS_LABELS = {
 
 
 def _eservice_or_404(eservice_id: str) -> EService:
-    eservice = services.eservice_for(g.municipality, eservice_id)
+    eservice = drafts.eservice_for(g.municipality, eservice_id)
     if eservice is None:
         abort(404)
     return eservice
 
 
 def _draft_or_404(draft_id: uuid.UUID, *, editable: bool = True) -> tuple[Draft, EService]:
-    draft = services.draft_for_owner(
-        draft_id, g.person, g.municipality, subject_id=representation.subject_id()
-    )
+    draft = drafts.draft_for_owner(draft_id, g.person, g.municipality, subject_id=representation.subject_id())
     rep = representation.current()
     if draft is not None and rep is not None and not representation.allows_eservice(rep, draft.eservice_id):
         draft = None
@@ -96,7 +94,7 @@ def _require_loa(eservice: EService) -> None:
 @bp.get("/e-tjanster")
 @public
 def index() -> ResponseReturnValue:
-    return render_template("applications/index.html", eservices=services.enabled_eservices(g.municipality))
+    return render_template("applications/index.html", eservices=drafts.enabled_eservices(g.municipality))
 
 
 @bp.get("/e-tjanster/<eservice_id>")
@@ -108,9 +106,7 @@ def start_page(eservice_id: str) -> ResponseReturnValue:
         existing = next(
             (
                 d
-                for d in services.open_drafts(
-                    g.person, g.municipality, subject_id=representation.subject_id()
-                )
+                for d in drafts.open_drafts(g.person, g.municipality, subject_id=representation.subject_id())
                 if d.eservice_id == eservice.id and d.status == "in_progress"
             ),
             None,
@@ -133,7 +129,7 @@ def start(eservice_id: str) -> ResponseReturnValue:
     rep = representation.current()
     if rep is not None and not representation.allows_eservice(rep, eservice.id):
         audit.deny(audit.by_person, "eservice", eservice.id)
-    draft = services.start_draft(
+    draft = drafts.start_draft(
         g.person,
         g.municipality,
         eservice,
@@ -159,7 +155,7 @@ def tasks(draft_id: uuid.UUID) -> ResponseReturnValue:
         states=states,
         done=done,
         status_labels=STATUS_LABELS,
-        ready=services.ready_to_sign(eservice, draft),
+        ready=attachments.ready_to_sign(eservice, draft),
     )
 
 
@@ -182,7 +178,7 @@ def _render_step(
 ) -> ResponseReturnValue:
     visible = eservice.visible_steps(Answers(draft.answers or {}))
     position = next((i for i, s in enumerate(visible, start=1) if s.id == step.id), None)
-    attachments = [a for a in draft.attachments if a.step_id == step.id]
+    step_attachments = [a for a in draft.attachments if a.step_id == step.id]
     if upload_error:
         max_mb = current_app.config["PORTAL"].upload_max_bytes // (1024 * 1024)
         errors = [*errors, ("file", str(UPLOAD_MESSAGES[upload_error]) % {"mb": max_mb})]
@@ -196,7 +192,7 @@ def _render_step(
             errors=errors,
             position=position,
             total=len(visible),
-            attachments=attachments,
+            attachments=step_attachments,
             upload_error=upload_error,
             item_forms=engine.step_forms(step, form),
             from_check=request.values.get("granska") == "1",
@@ -246,7 +242,7 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
     # Autosave: whatever happens next, what was typed is kept. A post that carries none of the step's
     # fields (an upload from a client that sends only the file) leaves the saved answers alone.
     if _posts_step_fields(current) or action == "add" or action.startswith("remove-"):
-        services.save_step(draft, current, raw)
+        drafts.save_step(draft, current, raw)
     else:
         raw = (draft.answers or {}).get(current.id, raw)
 
@@ -256,7 +252,7 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
         if upload is None or not upload.filename:
             upload_error = "missing"
         else:
-            upload_error = services.add_attachment(
+            upload_error = attachments.add_attachment(
                 draft, current, request.form.get("slot", ""), upload.filename, upload.read()
             )
         if upload_error is None:
@@ -271,7 +267,7 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
             status=400 if upload_error else 200,
         )
     if action.startswith("delete-attachment-"):
-        services.remove_attachment(draft, action.removeprefix("delete-attachment-"))
+        attachments.remove_attachment(draft, action.removeprefix("delete-attachment-"))
         flash(_("The attachment was removed."), "info")
         return _render_step(draft, eservice, current, engine.bind(current, raw), [])
     if action == "later":
@@ -297,14 +293,14 @@ def save_step(draft_id: uuid.UUID, step_id: str) -> ResponseReturnValue:
 
 def _save_after_expiry(person: Person, draft_id: uuid.UUID, step_id: str) -> bool:
     """Keep the answers a step's form posted after the idle limit ended its login (see citizen_required)."""
-    draft = services.draft_for_owner(draft_id, person, g.municipality)
+    draft = drafts.draft_for_owner(draft_id, person, g.municipality)
     if draft is None or draft.status != "in_progress" or not PostForm().validate_on_submit():
         return False
-    eservice = services.eservice_for(g.municipality, draft.eservice_id)
+    eservice = drafts.eservice_for(g.municipality, draft.eservice_id)
     current = eservice.step(step_id) if eservice is not None else None
     if current is None or not _posts_step_fields(current):
         return False
-    services.save_step(draft, current, engine.raw_from_request(current, request.form))
+    drafts.save_step(draft, current, engine.raw_from_request(current, request.form))
     audit.record(
         get_session(),
         "draft_saved_after_logout",

@@ -13,7 +13,7 @@ from forms import engine
 from portal.access import citizen_required, current_actor, public
 from portal.accounts.forms import ContactForm
 from portal.accounts.services import update_contact_details
-from portal.applications import services as applications
+from portal.applications import drafts as applications
 from portal.audit.models import AuditEvent
 from portal.auth.services import previous_login_at
 from portal.cases.labels import STATUS_LABELS
@@ -23,8 +23,7 @@ from portal.home import accessibility as statement
 from portal.messaging import services as messaging
 from portal.municipalities.models import Unit
 from portal.providers import services as providers
-from portal.representation import access
-from portal.representation import services as representation
+from portal.representation import access, offers, reading, validity
 from portal.representation.views import BASIS_LABELS, RIGHT_LABELS
 from portal.staff.models import StaffUser
 
@@ -79,10 +78,10 @@ def my_pages() -> ResponseReturnValue:
         unread_messages=messaging.unread_for_person(get_session(), g.person.id, g.municipality.id),
         kundval_cases=providers.granted_cases(get_session(), g.person.id, g.municipality.id),
         insats_names=forms.service_names(),
-        represented=representation.active_for_agent(get_session(), g.person.id, g.municipality.id),
-        offers=representation.offers_for(get_session(), g.person, g.municipality.id),
-        display_name=representation.display_name,
-        last_day=representation.last_day,
+        represented=reading.active_for_agent(get_session(), g.person.id, g.municipality.id),
+        offers=offers.offers_for(get_session(), g.person, g.municipality.id),
+        display_name=reading.display_name,
+        last_day=validity.last_day,
     )
 
 
@@ -107,7 +106,7 @@ def _acting_home(titles: dict[str, object]) -> ResponseReturnValue:
         case_statuses=STATUS_LABELS,
         bases=BASIS_LABELS,
         rights=RIGHT_LABELS,
-        last_day=representation.last_day(rep),
+        last_day=validity.last_day(rep),
     )
 
 

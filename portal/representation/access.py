@@ -3,6 +3,7 @@ re-checked) for this request; nothing is cached across requests."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,8 +74,6 @@ def allows_eservice(rep: Representation, eservice_id: str) -> bool:
 
 
 def _uuid(value: str):  # type: ignore[no-untyped-def]
-    import uuid
-
     try:
         return uuid.UUID(str(value))
     except ValueError:

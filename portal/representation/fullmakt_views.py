@@ -21,7 +21,7 @@ from portal.access import citizen_required, current_actor
 from portal.accounts.personnummer import Personnummer
 from portal.auth import bankid_flow
 from portal.auth.forms import PostForm
-from portal.representation import services
+from portal.representation import fullmakt, reading, revocation, validity
 from portal.representation.forms import FullmaktForm, check_fullmakt, default_until, error_list
 from portal.representation.models import Representation
 from portal.representation.views import _case_labels, _eservice_choices, _own_or_404, _view, bp
@@ -43,7 +43,7 @@ def _fullmakt_form(rep: Representation | None) -> FullmaktForm:
             form.case_ids.data = list(rep.case_ids or [])
             form.eservice_ids.data = list(rep.eservice_ids or [])
             form.rights.data = rep.rights
-            form.valid_until.data = services.last_day(rep).isoformat()
+            form.valid_until.data = validity.last_day(rep).isoformat()
     return form
 
 
@@ -65,13 +65,13 @@ def _edit(rep: Representation | None) -> ResponseReturnValue:
         check_fullmakt(form, g.person.personal_number)
         errors = error_list(form)
         if not errors:
-            verdict = services.count_try(g.person, form.personal_number.digits12 or "")
+            verdict = fullmakt.count_try(g.person, form.personal_number.digits12 or "")
             if not verdict.allowed:
                 form.personal_number.errors.append(TOO_MANY_TRIES)
                 errors = error_list(form)
                 status, headers = 429, {"Retry-After": str(verdict.retry_after)}
         if not errors:
-            terms = services.FullmaktTerms(
+            terms = fullmakt.FullmaktTerms(
                 agent_number=form.personal_number.digits12 or "",
                 scope=form.scope.data,
                 case_ids=list(form.case_ids.data or []),
@@ -79,7 +79,7 @@ def _edit(rep: Representation | None) -> ResponseReturnValue:
                 rights=list(form.rights.data or []),
                 valid_until=form.valid_until.date,  # type: ignore[arg-type]
             )
-            saved = services.save_fullmakt_draft(g.person, g.municipality, terms, rep)
+            saved = fullmakt.save_fullmakt_draft(g.person, g.municipality, terms, rep)
             return redirect(url_for(".review", rep_id=saved.id))
         status = status if status != 200 else 400
     page = render_template("representation/form.html", form=form, errors=errors, rep=rep)
@@ -123,11 +123,11 @@ def revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _own_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.revoke(rep, by=current_actor("person"))
+    revocation.revoke(rep, by=current_actor("person"))
     flash(
         _(
             "The power of attorney is revoked. %(name)s can no longer act for you.",
-            name=services.agent_label(rep),
+            name=reading.agent_label(rep),
         ),
         "success",
     )

@@ -29,17 +29,17 @@ from portal.auth.bankid import user_message
 from portal.auth.bankid_flow import FlowUrls
 from portal.auth.forms import BankIDStartForm, PostForm
 from portal.db import decides_on_get, get_session
-from portal.representation import services
+from portal.representation import fullmakt, offers, reading, validity
 from portal.representation.models import Representation
 from portal.representation.views import _case_labels, _own_or_404, _view, bp
 
 # --- signing: the principal's signature, and the agent's acceptance -----------------------------------------
-# Both are BankID signatures over the same terms (services.start_signing), through the same waiting page as
+# Both are BankID signatures over the same terms (fullmakt.start_signing), through the same waiting page as
 # every other signature; side is "principal" or "agent".
 
 
 def _sign_key(rep: Representation, side: str) -> str:
-    return f"sign:{services.sign_ref(rep, side)}"
+    return f"sign:{fullmakt.sign_ref(rep, side)}"
 
 
 def _endpoint(side: str, step: str) -> str:
@@ -66,7 +66,7 @@ def _start(rep: Representation, side: str, text: str) -> ResponseReturnValue:
         abort(400)
     same_device = form.device.data == "same"
     urls = _sign_urls(rep, side)
-    result = services.start_signing(
+    result = fullmakt.start_signing(
         rep,
         g.person,
         text=text,
@@ -85,7 +85,7 @@ def _start(rep: Representation, side: str, text: str) -> ResponseReturnValue:
 
 def _sign_order(rep: Representation, side: str) -> Any:
     order = auth_services.find_order(
-        session.get(_sign_key(rep, side)), purpose="sign", purpose_ref=services.sign_ref(rep, side)
+        session.get(_sign_key(rep, side)), purpose="sign", purpose_ref=fullmakt.sign_ref(rep, side)
     )
     if order is None or order.municipality_id != g.municipality.id:
         return None
@@ -98,7 +98,7 @@ def _done_url(rep: Representation, side: str) -> str:
     flash(
         _(
             "You have accepted the power of attorney. You can now act for %(name)s.",
-            name=services.display_name(rep.principal),
+            name=reading.display_name(rep.principal),
         ),
         "success",
     )
@@ -108,9 +108,9 @@ def _done_url(rep: Representation, side: str) -> str:
 def _complete(rep: Representation, order: Any, side: str) -> str:
     session.pop(_sign_key(rep, side), None)
     if side == "principal":
-        outcome = services.finish_signing(rep, order, g.person, actor=current_actor("person"))
+        outcome = offers.finish_signing(rep, order, g.person, actor=current_actor("person"))
     else:
-        outcome = services.finish_accepting(rep, order, g.person, actor=current_actor("person"))
+        outcome = offers.finish_accepting(rep, order, g.person, actor=current_actor("person"))
     if outcome != "failed":  # "done": a concurrent completion of the same signature came first
         return _done_url(rep, side)
     flash(_("The signature could not be used. Please try again."), "error")
@@ -161,7 +161,7 @@ def _signing(rep_id: uuid.UUID) -> Representation:
 @citizen_required
 def sign_start(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _own_or_404(rep_id, unsigned=True)
-    return _start(rep, "principal", services.sign_text(rep, eforms.titles(), _case_labels(rep.principal_id)))
+    return _start(rep, "principal", fullmakt.sign_text(rep, eforms.titles(), _case_labels(rep.principal_id)))
 
 
 @bp.get("/fullmakter/<uuid:rep_id>/skriv-under")
@@ -175,7 +175,7 @@ def sign_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
         heading=_("Sign the power of attorney with BankID"),
         intro=_(
             "You are signing a power of attorney for the person with personal identity number %(number)s.",
-            number=services.agent_label(rep),
+            number=reading.agent_label(rep),
         ),
         other_way_label=_("Back to the power of attorney"),
     )
@@ -218,7 +218,7 @@ def receipt(rep_id: uuid.UUID) -> ResponseReturnValue:
 
 
 def _offer_or_404(rep_id: uuid.UUID) -> Representation:
-    rep = services.offer(get_session(), rep_id, g.person, g.municipality.id)
+    rep = offers.offer(get_session(), rep_id, g.person, g.municipality.id)
     if rep is None:
         audit.deny(audit.by_person, "representation", rep_id)
     return rep
@@ -240,10 +240,10 @@ def offer(rep_id: uuid.UUID) -> ResponseReturnValue:
     return render_template(
         "representation/offer.html",
         rep=rep,
-        lines=services.describe(rep, eforms.titles(), _case_labels(rep.principal_id), voice="agent"),
-        last_day=services.last_day(rep),
-        answer_by=services.last_answer_day(rep),
-        principal_name=services.display_name(rep.principal),
+        lines=fullmakt.describe(rep, eforms.titles(), _case_labels(rep.principal_id), voice="agent"),
+        last_day=validity.last_day(rep),
+        answer_by=validity.last_answer_day(rep),
+        principal_name=reading.display_name(rep.principal),
         mobile_first=bankid_flow.is_mobile(),
     )
 
@@ -252,7 +252,7 @@ def offer(rep_id: uuid.UUID) -> ResponseReturnValue:
 @citizen_required
 def accept_start(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _offer_or_404(rep_id)
-    text = services.accept_text(rep, g.person, eforms.titles(), _case_labels(rep.principal_id))
+    text = fullmakt.accept_text(rep, g.person, eforms.titles(), _case_labels(rep.principal_id))
     return _start(rep, "agent", text)
 
 
@@ -266,7 +266,7 @@ def accept_wait(rep_id: uuid.UUID) -> ResponseReturnValue:
         "agent",
         heading=_("Accept the power of attorney with BankID"),
         intro=_(
-            "You are accepting a power of attorney from %(name)s.", name=services.display_name(rep.principal)
+            "You are accepting a power of attorney from %(name)s.", name=reading.display_name(rep.principal)
         ),
         other_way_label=_("Back to the power of attorney"),
     )
@@ -301,11 +301,11 @@ def decline(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _offer_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if services.decline(rep, g.person, actor=current_actor("person")):
+    if offers.decline(rep, g.person, actor=current_actor("person")):
         flash(
             _(
                 "You have declined the power of attorney. %(name)s is told that you said no.",
-                name=services.display_name(rep.principal),
+                name=reading.display_name(rep.principal),
             ),
             "info",
         )

@@ -19,15 +19,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from forms.fields import swedish_today
 from portal.access import current_actor, holds, staff_required
-from portal.applications import services as applications
+from portal.applications import drafts
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.cases.models import Case
 from portal.db import get_session, utcnow
 from portal.files.messages import UPLOAD_MESSAGES
 from portal.files.responses import audited_file
-from portal.representation import services
+from portal.representation import reading, registration, revocation, validity
 from portal.representation.forms import StaffRepresentationForm, check_staff, error_list
 from portal.representation.models import Representation
 from portal.representation.staff_forms import RefuseRegistrationForm
@@ -127,8 +128,8 @@ def index() -> ResponseReturnValue:
         bases=BASIS_LABELS,
         states=STAFF_STATE_LABELS,
         rights=RIGHT_LABELS,
-        last_day=services.last_day,
-        display_name=services.display_name,
+        last_day=validity.last_day,
+        display_name=reading.display_name,
     )
 
 
@@ -136,11 +137,9 @@ def index() -> ResponseReturnValue:
 @staff_required(*REGISTRARS)
 def new() -> ResponseReturnValue:
     form = StaffRepresentationForm()
-    form.eservice_ids.choices = [(e.id, str(e.title)) for e in applications.enabled_eservices(g.municipality)]
+    form.eservice_ids.choices = [(e.id, str(e.title)) for e in drafts.enabled_eservices(g.municipality)]
     errors: list[tuple[str, str]] = []
     if request.method == "GET":
-        from forms.fields import swedish_today
-
         form.valid_from.data = swedish_today().isoformat()
         form.rights.data = ["read", "message"]
     else:
@@ -155,7 +154,7 @@ def new() -> ResponseReturnValue:
         if not errors and upload is not None:
             name = (form.agent_name.data or "").strip()
             given, _sep, surname = name.partition(" ")
-            terms = services.StaffTerms(
+            terms = registration.StaffTerms(
                 principal_number=form.principal_number.digits12 or "",
                 agent_number=form.agent_number.digits12 or "",
                 agent_given_name=given,
@@ -167,7 +166,7 @@ def new() -> ResponseReturnValue:
                 valid_from=form.valid_from.date,  # type: ignore[arg-type]
                 valid_until=form.valid_until.date,
             )
-            result = services.register_by_staff(
+            result = registration.register_by_staff(
                 terms,
                 staff=current_actor("staff"),
                 municipality_id=g.municipality.id,
@@ -230,8 +229,8 @@ def _render_review(
             staff_names=_staff_names([rep]),
             bases=BASIS_LABELS,
             rights=RIGHT_LABELS,
-            last_day=services.last_day,
-            display_name=services.display_name,
+            last_day=validity.last_day,
+            display_name=reading.display_name,
         ),
         status,
     )
@@ -265,7 +264,7 @@ def approve(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _reviewable_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    if services.review_registration(rep, staff=current_actor("staff"), approve=True):
+    if registration.review_registration(rep, staff=current_actor("staff"), approve=True):
         flash(
             _("The representation is approved and applies now. The person represented gets a notice."),
             "success",
@@ -284,7 +283,7 @@ def refuse(rep_id: uuid.UUID) -> ResponseReturnValue:
         if "csrf_token" in form.errors:
             abort(400)
         return _render_review(rep, form, 400)
-    if services.review_registration(
+    if registration.review_registration(
         rep, staff=current_actor("staff"), approve=False, reason=form.reason.data.strip()
     ):
         flash(_("The registration is refused. It gives no one access."), "success")
@@ -301,7 +300,7 @@ def confirm_revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
         "representation/staff_revoke.html",
         rep=rep,
         bases=BASIS_LABELS,
-        display_name=services.display_name,
+        display_name=reading.display_name,
     )
 
 
@@ -311,7 +310,7 @@ def revoke(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = _rep_or_404(rep_id)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.revoke(rep, by=current_actor("staff"))
+    revocation.revoke(rep, by=current_actor("staff"))
     flash(_("The representation is revoked."), "success")
     return redirect(url_for(".index"))
 

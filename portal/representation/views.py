@@ -32,13 +32,14 @@ from flask_babel import lazy_gettext as _l
 
 import forms as eforms
 from portal.access import ACCESS_ATTR, citizen_required, current_actor
-from portal.applications import services as applications
+from portal.accounts.models import Person
+from portal.applications import drafts
 from portal.audit import services as audit
 from portal.audit.labels import ACTION_LABELS
 from portal.auth.forms import PostForm
 from portal.cases.models import Case
 from portal.db import get_session, utcnow
-from portal.representation import services
+from portal.representation import acting, fullmakt, reading, validity
 from portal.representation.models import Representation
 
 bp = Blueprint("representation", __name__)
@@ -100,7 +101,7 @@ def _case_labels(principal_id: int) -> dict[str, str]:
 
 
 def _eservice_choices() -> list[tuple[str, str]]:
-    return [(e.id, str(e.title)) for e in applications.enabled_eservices(g.municipality)]
+    return [(e.id, str(e.title)) for e in drafts.enabled_eservices(g.municipality)]
 
 
 def _own_or_404(rep_id: uuid.UUID, *, unsigned: bool | None = False) -> Representation:
@@ -121,13 +122,13 @@ def _own_or_404(rep_id: uuid.UUID, *, unsigned: bool | None = False) -> Represen
 def _view(rep: Representation) -> dict[str, Any]:
     return {
         "rep": rep,
-        "lines": services.describe(rep, eforms.titles(), _case_labels(rep.principal_id)),
-        "last_day": services.last_day(rep),
+        "lines": fullmakt.describe(rep, eforms.titles(), _case_labels(rep.principal_id)),
+        "last_day": validity.last_day(rep),
         "state": rep.state(utcnow()),
         "signed": rep.signed_for_agent(utcnow()),
         "states": STATE_LABELS,
-        "answer_by": services.last_answer_day(rep),
-        "agent_label": services.agent_label,
+        "answer_by": validity.last_answer_day(rep),
+        "agent_label": reading.agent_label,
     }
 
 
@@ -141,16 +142,16 @@ def index() -> ResponseReturnValue:
     now = utcnow()
     return render_template(
         "representation/index.html",
-        given=services.given_by(db, g.person.id, g.municipality.id),
-        received=services.received_by(db, g.person.id, g.municipality.id),
+        given=reading.given_by(db, g.person.id, g.municipality.id),
+        received=reading.received_by(db, g.person.id, g.municipality.id),
         now=now,
         bases=BASIS_LABELS,
         states=STATE_LABELS,
         rights=RIGHT_LABELS,
-        last_day=services.last_day,
-        answer_by=services.last_answer_day,
-        display_name=services.display_name,
-        agent_label=services.agent_label,
+        last_day=validity.last_day,
+        answer_by=validity.last_answer_day,
+        display_name=reading.display_name,
+        agent_label=reading.agent_label,
     )
 
 
@@ -170,7 +171,7 @@ USE_LABELS = {
 @bp.get("/fullmakter/anvandning")
 @citizen_required
 def uses() -> ResponseReturnValue:
-    rows = services.uses(get_session(), g.person.id, g.municipality.id)
+    rows = reading.uses(get_session(), g.person.id, g.municipality.id)
     return render_template("representation/uses.html", rows=rows, labels=USE_LABELS)
 
 
@@ -180,15 +181,15 @@ def uses() -> ResponseReturnValue:
 @bp.get("/foretradda")
 @citizen_required
 def represented() -> ResponseReturnValue:
-    reps = services.active_for_agent(get_session(), g.person.id, g.municipality.id)
+    reps = reading.active_for_agent(get_session(), g.person.id, g.municipality.id)
     return render_template(
         "representation/represented.html",
         reps=reps,
         bases=BASIS_LABELS,
         rights=RIGHT_LABELS,
-        last_day=services.last_day,
+        last_day=validity.last_day,
         titles=eforms.titles(),
-        display_name=services.display_name,
+        display_name=reading.display_name,
     )
 
 
@@ -201,8 +202,8 @@ def act(rep_id: uuid.UUID) -> ResponseReturnValue:
     rep = db.get(Representation, rep_id)
     if rep is None or rep.agent_id != g.person.id or rep.municipality_id != g.municipality.id:
         audit.deny(audit.by_person, "representation", rep_id)
-    if not services.start_acting(g.login, rep, actor=current_actor("person")):
-        flash(_("You can no longer act for %(name)s.", name=services.display_name(rep.principal)), "error")
+    if not acting.start_acting(g.login, rep, actor=current_actor("person")):
+        flash(_("You can no longer act for %(name)s.", name=reading.display_name(rep.principal)), "error")
         return redirect(url_for(".represented"))
     return redirect(url_for("home.my_pages"))
 
@@ -212,7 +213,7 @@ def act(rep_id: uuid.UUID) -> ResponseReturnValue:
 def stop_acting() -> ResponseReturnValue:
     if not PostForm().validate_on_submit():
         abort(400)
-    services.stop_acting(g.login, actor=current_actor("person"))
+    acting.stop_acting(g.login, actor=current_actor("person"))
     flash(_("You no longer act for anyone. You see your own pages."), "info")
     return redirect(url_for("home.my_pages"))
 
@@ -225,15 +226,13 @@ def _check_acting() -> ResponseReturnValue | None:
     login = g.get("login")
     if login is None or g.get("person") is None:
         return None
-    rep, reason = services.check_acting(login, g.municipality.id)
+    rep, reason = acting.check_acting(login, g.municipality.id)
     if rep is None and not reason:
         return None
     if rep is None:
-        from portal.accounts.models import Person
-
         principal = get_session().get(Person, login.acting_for_id) if login.acting_for_id else None
-        name = services.display_name(principal) if principal else ""
-        services.stop_acting(login, reason=reason, actor=current_actor("person"))
+        name = reading.display_name(principal) if principal else ""
+        acting.stop_acting(login, reason=reason, actor=current_actor("person"))
         flash(str(ENDED_MESSAGES[reason]) % {"name": name}, "error")
         view = current_app.view_functions.get(request.endpoint or "")
         if getattr(view, ACCESS_ATTR, None) == "citizen" and request.endpoint != "home.my_pages":
@@ -250,7 +249,7 @@ def _check_acting() -> ResponseReturnValue | None:
         flash(
             _(
                 "You are acting for %(name)s. Stop acting for them to see your own pages.",
-                name=services.display_name(rep.principal),
+                name=reading.display_name(rep.principal),
             ),
             "info",
         )
@@ -272,5 +271,5 @@ def init_app(app: Flask) -> None:
         acting_for = g.get("acting_for")
         return {
             "acting_for": acting_for,
-            "acting_name": services.display_name(acting_for) if acting_for is not None else "",
+            "acting_name": reading.display_name(acting_for) if acting_for is not None else "",
         }

@@ -13,7 +13,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import Case
 from portal.db import all_municipalities, get_session
 from portal.representation.models import Representation
-from portal.representation.services import last_day
+from portal.representation.validity import last_day
 from tests.applications.flow_helpers import sign, small_pdf, start
 from tests.applications.test_eservice_flows import fill_all
 from tests.auth.login_helpers import log_in
