@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, g
 
+from portal.access import current_actor
 from portal.api import openapi
 from portal.api import services as api
 from portal.api.openapi import operation
@@ -62,7 +63,7 @@ CASE: openapi.Schema = {
 @api_client_required("cases:read")
 def get_case(case_number: str) -> Response:
     case = _case_or_404(case_number)
-    return _json(api.read_case(get_session(), g.api_client, case))
+    return _json(api.read_case(get_session(), g.api_client, current_actor("api"), case))
 
 
 STATUS_REPORT: openapi.Schema = {
@@ -116,7 +117,9 @@ def report_status(case_number: str) -> Response:
     case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
-        lambda: api.report_status(get_session(), g.api_client, case, data["code"], data.get("reference")),
+        lambda: api.report_status(
+            get_session(), g.api_client, current_actor("api"), case, data["code"], data.get("reference")
+        ),
     )
 
 
@@ -154,6 +157,7 @@ def add_document(case_number: str) -> Response:
         lambda: api.add_document(
             get_session(),
             g.api_client,
+            current_actor("api"),
             case,
             kind=data["kind"],
             title=data["title"],
@@ -231,6 +235,7 @@ def publish_decision(case_number: str) -> Response:
         lambda: api.publish_decision(
             get_session(),
             g.api_client,
+            current_actor("api"),
             case,
             outcome=data["outcome"],
             motivation=data["motivation"],
@@ -274,7 +279,9 @@ MESSAGE: openapi.Schema = {
 def post_message(case_number: str) -> Response:
     data = _body(NEW_MESSAGE)
     case = _case_or_404(case_number, to_change=True)
-    return _once(data, lambda: api.post_message(get_session(), g.api_client, case, data["body"]))
+    return _once(
+        data, lambda: api.post_message(get_session(), g.api_client, current_actor("api"), case, data["body"])
+    )
 
 
 NEW_SUPPLEMENT_REQUEST: openapi.Schema = {
@@ -318,5 +325,7 @@ def request_supplement(case_number: str) -> Response:
     case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
-        lambda: api.request_supplement(get_session(), g.api_client, case, data["text"], due_date),  # type: ignore[arg-type]
+        lambda: api.request_supplement(
+            get_session(), g.api_client, current_actor("api"), case, data["text"], due_date
+        ),  # type: ignore[arg-type]
     )

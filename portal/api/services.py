@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from integrations.base import DeliveryResult
+from portal.actor import SYSTEM, Actor
 from portal.api.models import MAPPABLE_STATUSES, SCOPES, ApiClient, ApiIdempotency
 from portal.audit import services as audit
 from portal.cases import services as cases
@@ -65,7 +66,12 @@ def hash_token(token: str) -> str:
 
 
 def create_client(
-    session: Session, municipality_id: int, name: str, scopes: list[str], status_map: dict[str, str]
+    session: Session,
+    municipality_id: int,
+    name: str,
+    scopes: list[str],
+    status_map: dict[str, str],
+    actor: Actor = SYSTEM,
 ) -> tuple[ApiClient, str]:
     """A new client and its token. Only the token's hash is kept: show the token once, now."""
     unknown_scopes = set(scopes) - set(SCOPES)
@@ -88,6 +94,7 @@ def create_client(
     audit.record(
         session,
         "api_client_created",
+        actor=actor,
         actor_type="system",
         object_type="api_client",
         object_id=str(client.id),
@@ -98,7 +105,7 @@ def create_client(
     return client, token
 
 
-def revoke_client(session: Session, client_id: int) -> bool:
+def revoke_client(session: Session, client_id: int, actor: Actor = SYSTEM) -> bool:
     """The client's token stops working; its records stay for the audit trail."""
     client = session.get(ApiClient, client_id)
     if client is None:
@@ -107,6 +114,7 @@ def revoke_client(session: Session, client_id: int) -> bool:
     audit.record(
         session,
         "api_client_revoked",
+        actor=actor,
         actor_type="system",
         object_type="api_client",
         object_id=str(client.id),
@@ -211,14 +219,16 @@ def find_case(session: Session, client: ApiClient, case_number: str) -> Case | N
     )
 
 
-def record_denied(session: Session, client: ApiClient, object_type: str, object_id: str) -> None:
+def record_denied(
+    session: Session, client: ApiClient, actor: Actor, object_type: str, object_id: str
+) -> None:
     """A client asked for something that is not its municipality's (or does not exist)."""
-    _audit(session, client, "access_denied", object_type=object_type, object_id=object_id[:64])
+    _audit(session, client, actor, "access_denied", object_type=object_type, object_id=object_id[:64])
     commit_now(session, "access_denied is recorded although the request answers with a problem")
 
 
-def read_case(session: Session, client: ApiClient, case: Case) -> Body:
-    _audit(session, client, "case_read", case=case)
+def read_case(session: Session, client: ApiClient, actor: Actor, case: Case) -> Body:
+    _audit(session, client, actor, "case_read", case=case)
     session.flush()
     return {
         "case_number": case.case_number,
@@ -237,7 +247,7 @@ def read_case(session: Session, client: ApiClient, case: Case) -> Body:
 
 
 def report_status(
-    session: Session, client: ApiClient, case: Case, code: str, reference: str | None
+    session: Session, client: ApiClient, actor: Actor, case: Case, code: str, reference: str | None
 ) -> tuple[int, Body]:
     """The case system's status code, mapped through the client's status map onto a portal status."""
     status = (client.status_map or {}).get(code)
@@ -260,6 +270,7 @@ def report_status(
     _audit(
         session,
         client,
+        actor,
         "case_status_reported",
         case=case,
         code=code,
@@ -279,6 +290,7 @@ def report_status(
 def add_document(
     session: Session,
     client: ApiClient,
+    actor: Actor,
     case: Case,
     *,
     kind: str,
@@ -294,7 +306,15 @@ def add_document(
         session, client, case, kind, title.strip() or checked.safe_filename, checked, content
     )
     cases.add_event(session, case, "document_added", document_kind=kind)
-    _audit(session, client, "document_added", case=case, object_type="document", object_id=str(document.id))
+    _audit(
+        session,
+        client,
+        actor,
+        "document_added",
+        case=case,
+        object_type="document",
+        object_id=str(document.id),
+    )
     cases.notify_citizen(session, case, "document")
     return 201, _document_body(document)
 
@@ -302,6 +322,7 @@ def add_document(
 def publish_decision(
     session: Session,
     client: ApiClient,
+    actor: Actor,
     case: Case,
     *,
     outcome: str,
@@ -346,6 +367,7 @@ def publish_decision(
     _audit(
         session,
         client,
+        actor,
         "decision_published",
         case=case,
         object_type="decision",
@@ -368,7 +390,9 @@ def _decision_body(case: Case, decision: Decision, document: Document | None) ->
     }
 
 
-def post_message(session: Session, client: ApiClient, case: Case, body: str) -> tuple[int, Body]:
+def post_message(
+    session: Session, client: ApiClient, actor: Actor, case: Case, body: str
+) -> tuple[int, Body]:
     """A message from the handläggare in the case system, in the case's thread with the citizen."""
     text = body.strip()
     if not text:
@@ -385,7 +409,9 @@ def post_message(session: Session, client: ApiClient, case: Case, body: str) -> 
     session.add(message)
     session.flush()
     cases.add_event(session, case, "message", visible_to_citizen=False, author="staff")
-    _audit(session, client, "message_sent", case=case, object_type="message", object_id=str(message.id))
+    _audit(
+        session, client, actor, "message_sent", case=case, object_type="message", object_id=str(message.id)
+    )
     cases.notify_citizen(session, case, "message")
     return 201, {
         "id": str(message.id),
@@ -395,7 +421,7 @@ def post_message(session: Session, client: ApiClient, case: Case, body: str) -> 
 
 
 def request_supplement(
-    session: Session, client: ApiClient, case: Case, text: str, due_date: dt.date
+    session: Session, client: ApiClient, actor: Actor, case: Case, text: str, due_date: dt.date
 ) -> tuple[int, Body]:
     """Komplettering: what the citizen should send, by when; the case waits for it."""
     text = text.strip()
@@ -411,6 +437,7 @@ def request_supplement(
     _audit(
         session,
         client,
+        actor,
         "supplement_requested",
         case=case,
         object_type="supplement_request",
@@ -427,7 +454,7 @@ def request_supplement(
 
 
 def acknowledge_delivery(
-    session: Session, client: ApiClient, idempotency_key: str, reference: str
+    session: Session, client: ApiClient, actor: Actor, idempotency_key: str, reference: str
 ) -> tuple[int, Body] | None:
     """The case system confirms it has taken an outbox item of its municipality: the item is delivered
     and what delivery means for its topic happens (``mark_received_many`` for an application: the case is
@@ -446,7 +473,7 @@ def acknowledge_delivery(
         return None
     if item.status != "delivered":
         item.status, item.delivered_at, item.last_error = "delivered", utcnow(), ""
-    topics.delivered(session, item.topic, [(item, DeliveryResult(external_ref=reference))])
+    topics.delivered(session, item.topic, [(item, DeliveryResult(external_ref=reference))], actor)
     case = None
     if isinstance(item.payload, dict) and item.payload.get("case_number"):
         case = find_case(session, client, str(item.payload["case_number"]))
@@ -457,6 +484,7 @@ def acknowledge_delivery(
     _audit(
         session,
         client,
+        actor,
         "delivery_acknowledged",
         case=case,
         object_type="outbox_item",
@@ -479,6 +507,7 @@ def acknowledge_delivery(
 def _audit(
     session: Session,
     client: ApiClient,
+    actor: Actor,
     action: str,
     *,
     case: Case | None = None,
@@ -489,6 +518,7 @@ def _audit(
     audit.record(
         session,
         action,
+        actor=actor,
         actor_type="api",
         actor_id=client.id,
         subject_person_id=case.subject_id if case is not None else None,

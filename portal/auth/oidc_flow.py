@@ -9,6 +9,7 @@ from collections.abc import Callable
 from flask import abort, g, url_for
 from flask.typing import ResponseReturnValue
 
+from portal.access import current_actor
 from portal.auth import oidc, protection, services
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def begin(provider: oidc.Provider, callback_endpoint: str, login_page: LoginPage
     except oidc.LoginFailed as failure:
         services.login_failed(
             g.municipality,
+            current_actor(),
             method=oidc.method_id(provider),
             reason=failure.reason,
             staff=provider.audience == "staff",
@@ -51,6 +53,7 @@ def finish(
         log.warning("%s OIDC login through %s refused: %s", provider.audience, provider.id, failure.detail)
         services.login_failed(
             g.municipality,
+            current_actor(),
             method=oidc.method_id(provider),
             reason=failure.reason,
             staff=provider.audience == "staff",

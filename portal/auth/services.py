@@ -16,6 +16,7 @@ from flask import current_app
 from portal.accounts.models import Person
 from portal.accounts.personnummer import InvalidPersonnummer, parse
 from portal.accounts.services import person_from_eid
+from portal.actor import SYSTEM, Actor
 from portal.audit import services as audit
 from portal.auth.bankid import SIMPLE_MARKDOWN_V1, BankIDClient, BankIDError, BankIDUnavailable, Order
 from portal.auth.models import BankIDOrder, LoginSession
@@ -128,13 +129,14 @@ def find_order(handle: str | None, *, purpose: str = "auth", purpose_ref: str = 
 _COLLECTED = "BankID's answer to a collect is kept whatever becomes of the request"
 
 
-def poll_order(order: BankIDOrder) -> BankIDOrder:
+def poll_order(order: BankIDOrder, actor: Actor = SYSTEM) -> BankIDOrder:
     """Collect the status from BankID, at most once per collect interval however often the page asks.
 
     One request at a time collects an order: BankID hands a result out once, so a second collect at the
     same moment (two tabs, a double click) would get an error for an order the first just completed. The
     request that claims the collect marks ``last_collect_at`` ahead by the call's longest duration; one that
-    finds a collect in flight waits for its result instead of asking BankID itself."""
+    finds a collect in flight waits for its result instead of asking BankID itself. ``actor``: who asks
+    (a failed login's event has their address)."""
     if order.status != "pending":
         return order
     session = get_session()
@@ -162,7 +164,7 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
         result = bankid_client().collect(order.order_ref)
     except BankIDError as exc:
         if _still_pending(order):
-            _finish(order, "failed", error_code=exc.error_code)
+            _finish(order, "failed", actor, error_code=exc.error_code)
         commit_now(session, _COLLECTED)
         return order
     except BankIDUnavailable:
@@ -175,14 +177,14 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
         return order
     order.hint_code = result.hint_code or ""
     if result.status == "failed":
-        _finish(order, "failed")
+        _finish(order, "failed", actor)
     elif result.status == "complete" and result.completion is not None:
         completion = result.completion
         try:
             pnr = parse(completion.personal_number)
         except InvalidPersonnummer:
             log.error("BankID returned an invalid personal number for order %s", order.order_ref)
-            _finish(order, "failed", error_code="invalidPersonalNumber")
+            _finish(order, "failed", actor, error_code="invalidPersonalNumber")
         else:
             person = person_from_eid(pnr, completion.given_name, completion.surname)
             session.flush()
@@ -196,7 +198,7 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
                     "ocsp_response": completion.ocsp_response,
                     "signed_at": utcnow().isoformat(),
                 }
-            _finish(order, "complete")
+            _finish(order, "complete", actor)
     commit_now(session, _COLLECTED)
     return order
 
@@ -224,7 +226,7 @@ def _still_pending(order: BankIDOrder) -> bool:
     return locked(get_session(), BankIDOrder, order.id) is not None and order.status == "pending"
 
 
-def cancel_order(order: BankIDOrder) -> None:
+def cancel_order(order: BankIDOrder, actor: Actor = SYSTEM) -> None:
     session = get_session()
     if order.status == "pending":
         commit_now(session, "no transaction (nor SQLite's write lock) open across the call to BankID")
@@ -233,13 +235,15 @@ def cancel_order(order: BankIDOrder) -> None:
         except (BankIDError, BankIDUnavailable):
             # The order expires at BankID on its own; the citizen is done with it either way.
             log.warning("BankID cancel failed for order %s", order.order_ref)
-        _finish(order, "failed", hint_code="cancelled")
+        _finish(order, "failed", actor, hint_code="cancelled")
     commit_now(
         session, "a cancelled BankID order and its login_failed event persist although the request fails"
     )
 
 
-def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code: str | None = None) -> None:
+def _finish(
+    order: BankIDOrder, status: str, actor: Actor, *, error_code: str = "", hint_code: str | None = None
+) -> None:
     order.status = status
     order.error_code = error_code
     if hint_code is not None:
@@ -251,6 +255,7 @@ def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code:
         audit.record(
             get_session(),
             "staff_login_failed" if order.purpose_ref == "staff" else "login_failed",
+            actor=actor,
             actor_type="anonymous",
             municipality_id=order.municipality_id,
             method="bankid",
@@ -261,9 +266,11 @@ def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code:
 # --- login sessions ---------------------------------------------------------------------------------
 
 
-def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int | None = None) -> str | None:
+def log_in(
+    order: BankIDOrder, municipality: Municipality, actor: Actor, *, staff_user_id: int | None = None
+) -> str | None:
     """Turn a completed auth order into a login (a staff login with ``staff_user_id``); returns the new
-    session token, once."""
+    session token, once. ``actor``: the request's, for the login's event (its address)."""
     session = get_session()
     if order.status != "complete" or order.person_id is None or order.purpose != "auth":
         return None
@@ -271,7 +278,9 @@ def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int
     assert person is not None  # noqa: S101 - the order's foreign key guarantees it
     # The order is spent: a second browser replaying the handle gets nothing.
     order.status = "used"
-    return start_login(person, municipality, method="bankid", loa=BANKID_LOA, staff_user_id=staff_user_id)
+    return start_login(
+        person, municipality, method="bankid", loa=BANKID_LOA, staff_user_id=staff_user_id, actor=actor
+    )
 
 
 def start_login(
@@ -282,8 +291,10 @@ def start_login(
     loa: str,
     staff_user_id: int | None = None,
     id_token: str = "",
+    actor: Actor = SYSTEM,
 ) -> str:
-    """A new login session for an authenticated person; returns its token, once."""
+    """A new login session for an authenticated person; returns its token, once. ``actor``: the request's
+    (the login's event has its address), SYSTEM outside a request."""
     if person is None and staff_user_id is None:
         raise ValueError("a citizen login needs the person")
     session = get_session()
@@ -306,6 +317,7 @@ def start_login(
     audit.record(
         session,
         "staff_login" if staff_user_id else "login",
+        actor=actor,
         actor_type="staff" if staff_user_id else "person",
         actor_id=staff_user_id or (person.id if person else None),
         subject_person_id=person.id if person else None,
@@ -317,12 +329,15 @@ def start_login(
     return token
 
 
-def login_failed(municipality: Municipality, *, method: str, reason: str, staff: bool = False) -> None:
+def login_failed(
+    municipality: Municipality, actor: Actor, *, method: str, reason: str, staff: bool = False
+) -> None:
     """An audit event for a refused login: how and why, never who (the identity may be unproven)."""
     session = get_session()
     audit.record(
         session,
         "staff_login_failed" if staff else "login_failed",
+        actor=actor,
         actor_type="anonymous",
         municipality_id=municipality.id,
         method=method,
@@ -346,9 +361,10 @@ class LoadedLogin:
 _LOGIN_BOOKKEEPING = "the login's idle clock and end are the login's, not the request's"
 
 
-def load_login(token: str | None, municipality_id: int, *, touch: bool = True) -> LoadedLogin:
+def load_login(token: str | None, municipality_id: int, actor: Actor, *, touch: bool = True) -> LoadedLogin:
     """The login a session token belongs to in this municipality, ending it when a limit has passed.
-    ``touch`` counts the request as activity (not so for the page's own background checks).
+    ``touch`` counts the request as activity (not so for the page's own background checks); ``actor`` is
+    the request's, for the event of a login that has run out.
 
     A login belongs to the municipality it was made in: another municipality of the installation asks
     the person to log in there (with the e-ID's single sign-on, if any), so that login is recorded there."""
@@ -368,7 +384,7 @@ def load_login(token: str | None, municipality_id: int, *, touch: bool = True) -
     elif now - login.authenticated_at > dt.timedelta(seconds=config.session_absolute_seconds):
         reason = "absolute"
     if reason:
-        end_login(login, reason)
+        end_login(login, reason, actor)
         commit_now(session, _LOGIN_BOOKKEEPING)
         grace = dt.timedelta(seconds=config.session_save_grace_seconds)
         expired = login if reason == "idle" and now - login.last_seen_at < grace else None
@@ -395,13 +411,14 @@ def extend(login: LoginSession) -> None:
     get_session().flush()
 
 
-def end_login(login: LoginSession, reason: str) -> None:
+def end_login(login: LoginSession, reason: str, actor: Actor) -> None:
     session = get_session()
     login.ended_at = utcnow()
     login.end_reason = reason
     audit.record(
         session,
         "logout" if reason == "logout" else "session_expired",
+        actor=actor,
         actor_type="staff" if login.staff_user_id else "person",
         actor_id=login.staff_user_id or login.person_id,
         subject_person_id=login.person_id,

@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.access import citizen_required, public
+from portal.access import citizen_required, current_actor, public
 from portal.accounts.services import person_from_eid
 from portal.auth import methods as login_methods
 from portal.auth import oidc, protection, services
@@ -97,7 +97,7 @@ class CitizenLogin(login_methods.Audience):
 
     def finish_bankid(self, order: BankIDOrder) -> str | None:
         """Log the person in; the new session replaces everything the anonymous one held."""
-        token = services.log_in(order, g.municipality)
+        token = services.log_in(order, g.municipality, current_actor())
         if token is None:
             return None
         return _enter(token)
@@ -114,6 +114,7 @@ class CitizenLogin(login_methods.Audience):
             method=oidc.method_id(provider),
             loa=identity.loa,
             id_token=identity.id_token,
+            actor=current_actor(),
         )
         return redirect(_enter(token))
 
@@ -129,7 +130,7 @@ def logout() -> ResponseReturnValue:
     form = PostForm()
     if form.validate_on_submit():
         login, token = g.login, session.get("login")
-        services.end_login(login, "logout")
+        services.end_login(login, "logout", current_actor())
         session.clear()
         if oidc.login_provider(login.method) is not None and login.id_token:
             # The logged-out page offers to end the login at the e-ID service too (RP-initiated logout).
@@ -209,7 +210,9 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         token = session.get("login")
         if not token:
             return
-        loaded = services.load_login(token, g.municipality.id, touch=not is_background_request())
+        loaded = services.load_login(
+            token, g.municipality.id, current_actor(), touch=not is_background_request()
+        )
         if loaded.login is not None and loaded.login.staff_user_id is not None:
             loaded = services.LoadedLogin(None)  # a staff login never opens citizen pages
         if loaded.login is None:

@@ -46,9 +46,11 @@ def add_event(
     session.add(CaseEvent(case=case, kind=kind, visible_to_citizen=visible_to_citizen, detail=detail))
 
 
-def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResult]]) -> None:
+def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResult]], actor: Actor) -> None:
     """The case system has the applications of these delivered outbox items (anything with ``payload``
-    and ``adapter``): their cases are received, with the case system's reference. One query for all."""
+    and ``adapter``): their cases are received, with the case system's reference. One query for all.
+    ``actor``: who delivered (the worker, SYSTEM) or acknowledged them (an API client); the events are the
+    system's, with the actor's address."""
     results = {item.payload.get("case_number"): (item, result) for item, result in delivered}
     cases = session.scalars(
         sa.select(Case).where(Case.case_number.in_([n for n in results if n]), Case.received_at.is_(None))
@@ -64,6 +66,7 @@ def mark_received_many(session: Session, delivered: list[tuple[Any, DeliveryResu
         audit.record(
             session,
             "case_received",
+            actor=actor,
             actor_type="system",
             subject_person_id=case.subject_id,
             object_type="case",

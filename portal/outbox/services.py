@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 import integrations
 from integrations.base import Adapter, Delivery, DeliveryResult, PermanentError
-from portal.actor import Actor
+from portal.actor import SYSTEM, Actor
 from portal.config import Config
 from portal.db import all_municipalities, unit_of_work, utcnow
 from portal.outbox import topics
@@ -274,7 +274,7 @@ class Deliverer:
                         (outcome.item, outcome.result or DeliveryResult())
                     )
             for topic, batch in by_topic.items():
-                topics.delivered(session, topic, batch)
+                topics.delivered(session, topic, batch, SYSTEM)
             rows = []
             for outcome in outcomes:
                 if outcome.status == "delivered":

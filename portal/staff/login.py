@@ -107,7 +107,7 @@ class StaffLogin(login_methods.Audience):
                 _("You have no staff account in %(municipality)s.", municipality=g.municipality.name), "error"
             )
             return url_for(".login")
-        token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
+        token = auth_services.log_in(order, g.municipality, current_actor(), staff_user_id=staff.id)
         self._enter(token)
         return self.home(staff)
 
@@ -116,9 +116,11 @@ class StaffLogin(login_methods.Audience):
         refused = protection.check_identity(f"{provider.id}:{identity.subject}", g.municipality.id)
         if refused is not None:
             return refused
-        staff = staff_services.staff_for_identity(provider, identity, g.municipality)
+        staff = staff_services.staff_for_identity(provider, identity, g.municipality, current_actor())
         if staff is None:
-            auth_services.login_failed(g.municipality, method=method, reason="no_staff_account", staff=True)
+            auth_services.login_failed(
+                g.municipality, current_actor(), method=method, reason="no_staff_account", staff=True
+            )
             return self.login_page(
                 _(
                     "You have no staff account with a role in %(municipality)s. "
@@ -137,6 +139,7 @@ class StaffLogin(login_methods.Audience):
             loa=identity.loa,
             staff_user_id=staff.id,
             id_token=identity.id_token,
+            actor=current_actor(),
         )
         self._enter(token)
         return redirect(self.home(staff))
