@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, g
 
 from portal.access import current_actor
-from portal.api import openapi
+from portal.api import changes, openapi
 from portal.api import services as api
 from portal.api.openapi import operation
 from portal.api.schemas import LINE
@@ -74,7 +74,7 @@ def acknowledge_delivery(idempotency_key: str) -> Response:
         raise ApiProblem(404, "There is no delivery with this key for the client's municipality.")
 
     def action() -> tuple[int, dict[str, Any]]:
-        result = api.acknowledge_delivery(
+        result = changes.acknowledge_delivery(
             session, g.api_client, current_actor("api"), idempotency_key, data["reference"]
         )
         if result is None:

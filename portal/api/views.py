@@ -24,7 +24,7 @@ from werkzeug.routing import Map, Rule
 
 from portal import errors
 from portal.access import ACCESS_ATTR, current_actor, public
-from portal.api import openapi
+from portal.api import body_schema, openapi
 from portal.api import services as api
 from portal.api.models import ApiClient
 from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
@@ -215,7 +215,7 @@ def _body(schema: openapi.Schema) -> dict[str, Any]:
         raise ApiProblem(400, "The body is not valid JSON text.", reason="malformed-json") from exc
     # No direction controls in what citizens will read (a title that shows reversed): removed here, once.
     data = strip_bidi_deep(data)
-    errors = openapi.validate(schema, data)
+    errors = body_schema.validate(schema, data)
     if errors:
         raise ApiProblem(
             422, "The body does not match the schema.", reason="invalid-body", errors=errors[:20]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.actor import Actor
 from portal.audit import services as audit
+from portal.cases import handling as case_handling
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision
 from portal.db import locked, utcnow
@@ -369,7 +370,7 @@ def set_active(session: Session, provider: Provider, active: bool, staff: Actor)
 
 def add_implementation_plan(session: Session, case: Case, staff: Actor, pdf: tuple[str, bytes]) -> str | None:
     """A genomförandeplan from the utförare, as a PDF checked by its content. Returns an error reason."""
-    document = cases.add_pdf_document(
+    document = case_handling.add_pdf_document(
         session, case, staff.id, pdf, kind="genomforandeplan", title=f"Genomförandeplan {today().isoformat()}"
     )
     if isinstance(document, str):
