@@ -133,7 +133,7 @@ def make_data(database_url: str) -> dict[str, str]:
 
     from portal import create_app
     from portal.accounts.models import Person
-    from portal.auth import services
+    from portal.auth import logins
     from portal.cases.models import Case
     from portal.cli import analyze, upgrade_database
     from portal.config import Config
@@ -205,9 +205,9 @@ def make_data(database_url: str) -> dict[str, str]:
                     .limit(1)  # type: ignore[union-attr]
                 )
                 tokens = {
-                    "britt": services.start_login(britt, municipality, method="bench", loa="loa3"),
-                    "many": services.start_login(many_person, municipality, method="bench", loa="loa3"),
-                    "omar": services.start_login(
+                    "britt": logins.start_login(britt, municipality, method="bench", loa="loa3"),
+                    "many": logins.start_login(many_person, municipality, method="bench", loa="loa3"),
+                    "omar": logins.start_login(
                         omar_person, municipality, method="bench", loa="loa3", staff_user_id=omar.id
                     ),
                 }

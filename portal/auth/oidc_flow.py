@@ -10,7 +10,7 @@ from flask import abort, g, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.access import current_actor
-from portal.auth import oidc, protection, services
+from portal.auth import logins, oidc, protection
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def begin(provider: oidc.Provider, callback_endpoint: str, login_page: LoginPage
     try:
         return oidc.start(provider, url_for(callback_endpoint, provider_id=provider.id, _external=True))
     except oidc.LoginFailed as failure:
-        services.login_failed(
+        logins.login_failed(
             g.municipality,
             current_actor(),
             method=oidc.method_id(provider),
@@ -51,7 +51,7 @@ def finish(
         return oidc.complete(provider, require_personal_number=require_personal_number)
     except oidc.LoginFailed as failure:
         log.warning("%s OIDC login through %s refused: %s", provider.audience, provider.id, failure.detail)
-        services.login_failed(
+        logins.login_failed(
             g.municipality,
             current_actor(),
             method=oidc.method_id(provider),

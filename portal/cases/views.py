@@ -23,6 +23,7 @@ from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
 from portal.files.messages import UPLOAD_MESSAGES
 from portal.messaging import services as messaging
+from portal.providers import services as providers
 from portal.representation import access as representation
 from portal.representation.access import visible_cases
 from portal.staff.forms import AnswerSupplementForm
@@ -79,8 +80,6 @@ def render_case(
     audience: str = "handlaggare",
     status: int = 200,
 ) -> ResponseReturnValue:
-    from portal.providers import services as providers
-
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
     if case is None:

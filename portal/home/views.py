@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.access import citizen_required, current_actor, public
-from portal.auth.services import previous_login_at
+from portal.auth.logins import previous_login_at
 
 bp = Blueprint("home", __name__)
 
