@@ -27,7 +27,7 @@ from portal.files import quota, validation
 from portal.files.messages import API_DETAILS
 from portal.files.storage import storage
 from portal.messaging import services as messaging
-from portal.messaging.models import Message, MessageThread
+from portal.messaging.models import Message
 from portal.outbox import topics
 from portal.outbox.models import OutboxItem
 
@@ -194,11 +194,7 @@ def post_message(
         raise Rejected("empty_message", "Write the message.")
     if len(text) > messaging.MAX_BODY:
         raise Rejected("too_long", f"Write at most {messaging.MAX_BODY} characters.")
-    thread = messaging.thread(session, case)
-    if thread is None:
-        thread = MessageThread(case_id=case.id, audience="handlaggare")
-        session.add(thread)
-        session.flush()
+    thread = messaging.thread(session, case) or messaging.open_thread(session, case, "handlaggare")
     # A staff message without a staff account: the portal knows the case officer only by the case system.
     message = Message(thread_id=thread.id, author_type="staff", author_staff_id=None, body=text)
     session.add(message)

@@ -7,6 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from portal.actor import Actor
@@ -38,6 +39,26 @@ def threads(
     return {t.audience: t for t in found}
 
 
+def open_thread(session: Session, case: Case, audience: str) -> MessageThread:
+    """The case's first conversation with the audience. The citizen and the handläggare may write the first
+    message in the same moment: the second to insert waits for the first and then writes in its thread."""
+    try:
+        with session.begin_nested():
+            opened = MessageThread(case_id=case.id, audience=audience)
+            session.add(opened)
+            session.flush()
+        return opened
+    except IntegrityError:
+        found = session.scalar(
+            sa.select(MessageThread).where(
+                MessageThread.case_id == case.id, MessageThread.audience == audience
+            )
+        )
+        if found is None:  # the constraint failed for another reason: not ours to hide
+            raise
+        return found
+
+
 def post(
     session: Session,
     case: Case,
@@ -66,11 +87,7 @@ def post(
             quota.admit(session, uploader, [checked.size], case_id=case.id)
         except validation.UploadRejected as exc:
             return exc.reason
-    current = thread(session, case, audience)
-    if current is None:
-        current = MessageThread(case_id=case.id, audience=audience)
-        session.add(current)
-        session.flush()
+    current = thread(session, case, audience) or open_thread(session, case, audience)
     message = Message(
         thread_id=current.id,
         author_type="staff" if staff_id else "person",

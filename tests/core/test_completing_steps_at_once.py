@@ -16,6 +16,7 @@ from portal.api import services as api_services
 from portal.api.models import SCOPES
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import all_municipalities, get_session, unit_of_work, utcnow
+from portal.messaging.models import Message, MessageThread
 from portal.municipalities.models import Municipality, Unit
 from portal.outbox.models import OutboxItem
 from portal.providers.models import ProviderChoice
@@ -204,3 +205,34 @@ def test_api_posts_at_once_with_one_idempotency_key_have_one_effect(committing_a
     assert {r.get_json()["id"] for r in unkeyed} == {keyed[0].get_json()["id"]}
     assert count(committing_app, sa.select(Decision.id).where(Decision.case_id == case.id)) == 1
     assert events(committing_app, case, "decision") == 1
+
+
+def test_first_messages_on_a_case_written_at_once_open_one_conversation(committing_app, bankid_simulator):
+    """The citizen and the handläggare (or two handläggare) write the first message of a case in the same
+    moment: both are sent, into the one conversation, and neither gets an error page."""
+    number = new_personal_number()
+    citizen = logged_in_client(committing_app, bankid_simulator, number)
+    case = a_case(committing_app, number)
+    omar = staff(committing_app, bankid_simulator, OMAR)
+    staff_path = f"/handlaggare/arenden/{case.id}"
+    staff_token = csrf_from(omar.get(staff_path).text)
+    citizen_token = csrf_from(citizen.get(f"/arenden/{case.id}").text)
+
+    def from_staff(tab):  # type: ignore[no-untyped-def]
+        return tab.post(f"{staff_path}/meddelanden", data={"csrf_token": staff_token, "body": "Hej!"})
+
+    def from_citizen(tab):  # type: ignore[no-untyped-def]
+        return tab.post(f"/arenden/{case.id}/meddelanden", data={"csrf_token": citizen_token, "body": "Hej"})
+
+    staff_tabs = same_browser(omar, 2)
+    citizen_tabs = same_browser(citizen, 2)
+    calls = [lambda t=t: from_staff(t) for t in staff_tabs] + [
+        lambda t=t: from_citizen(t) for t in citizen_tabs
+    ]
+    went = where_they_went(at_once(calls))
+
+    assert [status for status, _ in went] == [302] * 4, went
+    threads = sa.select(MessageThread.id).where(MessageThread.case_id == case.id)
+    assert count(committing_app, threads) == 1
+    messages = sa.select(Message.id).join(MessageThread).where(MessageThread.case_id == case.id)
+    assert count(committing_app, messages) == 4

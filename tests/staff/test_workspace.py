@@ -84,6 +84,10 @@ def test_handlaggare_handles_a_case_from_inbox_to_decision(app, client, bankid_s
         follow_redirects=True,
     )
     assert "Inte läst av sökanden än" in published.text
+    # The case's documents are named for the handläggare in Swedish, never by the portal's internal kinds.
+    assert "(Bilaga, " in published.text
+    for internal in ("(kvitto", "(beslut", "(bilaga"):
+        assert internal not in published.text
 
     decision_page = client.get(citizen_case).text
     assert "Beviljas" in decision_page
