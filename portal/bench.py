@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from portal.accounts.models import Person
 from portal.app import create_app
-from portal.auth import services
+from portal.auth import logins
 from portal.cases.models import Case
 from portal.cli import analyze, upgrade_database
 from portal.config import PROJECT_ROOT, Config
@@ -204,9 +204,9 @@ def make_data(database_url: str) -> dict[str, str]:
                     .limit(1)  # type: ignore[union-attr]
                 )
                 tokens = {
-                    "britt": services.start_login(britt, municipality, method="bench", loa="loa3"),
-                    "many": services.start_login(many_person, municipality, method="bench", loa="loa3"),
-                    "omar": services.start_login(
+                    "britt": logins.start_login(britt, municipality, method="bench", loa="loa3"),
+                    "many": logins.start_login(many_person, municipality, method="bench", loa="loa3"),
+                    "omar": logins.start_login(
                         omar_person, municipality, method="bench", loa="loa3", staff_user_id=omar.id
                     ),
                 }

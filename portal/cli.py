@@ -236,7 +236,7 @@ def serve(with_simulator: bool | None) -> None:
     sys.exit(max((child.returncode or 0) for child in children) if any(c.returncode for c in children) else 0)
 
 
-from portal.api import api_client_cli  # noqa: E402 - the group is defined above; its subcommands live with the API
+from portal.api.cli import api_client_cli  # noqa: E402 - the group is defined above; its subcommands live with the API
 
 main.add_command(api_client_cli)
 

@@ -14,7 +14,7 @@ from portal.admin.forms import ProviderForm
 from portal.audit import services as audit
 from portal.auth.forms import PostForm
 from portal.db import get_session, taken_in_municipality
-from portal.providers import services
+from portal.providers import upkeep
 from portal.providers.models import Provider
 from portal.staff.models import StaffUser
 
@@ -85,7 +85,7 @@ def new_provider() -> ResponseReturnValue:
                     _("A provider with this organisation number is already here")
                 ]
             else:
-                services.save_provider(
+                upkeep.save_provider(
                     get_session(), None, staff.municipality_id, current_actor("staff"), values
                 )
                 flash(_("The provider %(name)s is added.", name=values["name"]), "success")
@@ -114,7 +114,7 @@ def edit_provider(provider_id: int) -> ResponseReturnValue:
                     _("A provider with this organisation number is already here")
                 ]
             else:
-                services.save_provider(
+                upkeep.save_provider(
                     get_session(), provider, staff.municipality_id, current_actor("staff"), values
                 )
                 flash(_("The changes to %(name)s are saved.", name=values["name"]), "success")
@@ -132,7 +132,7 @@ def provider_active(provider_id: int, action: str) -> ResponseReturnValue:
         abort(404)
     if not PostForm().validate_on_submit():
         abort(400)
-    services.set_active(get_session(), provider, action == "aktivera", current_actor("staff"))
+    upkeep.set_active(get_session(), provider, action == "aktivera", current_actor("staff"))
     if action == "aktivera":
         flash(_("%(name)s is shown to citizens again.", name=provider.name), "success")
     else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Response, g
 
-from portal.api import openapi
+from portal.access import current_actor
+from portal.api import body_schema, changes, openapi
 from portal.api import services as api
 from portal.api.openapi import operation
 from portal.api.schemas import (
@@ -62,7 +63,7 @@ CASE: openapi.Schema = {
 @api_client_required("cases:read")
 def get_case(case_number: str) -> Response:
     case = _case_or_404(case_number)
-    return _json(api.read_case(get_session(), g.api_client, case))
+    return _json(api.read_case(get_session(), g.api_client, current_actor("api"), case))
 
 
 STATUS_REPORT: openapi.Schema = {
@@ -116,7 +117,9 @@ def report_status(case_number: str) -> Response:
     case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
-        lambda: api.report_status(get_session(), g.api_client, case, data["code"], data.get("reference")),
+        lambda: changes.report_status(
+            get_session(), g.api_client, current_actor("api"), case, data["code"], data.get("reference")
+        ),
     )
 
 
@@ -126,7 +129,7 @@ NEW_DOCUMENT: openapi.Schema = {
     "required": ["kind", "title", "filename", "content_base64"],
     "additionalProperties": False,
     "properties": {
-        "kind": {"type": "string", "enum": list(api.DOCUMENT_KINDS)},
+        "kind": {"type": "string", "enum": list(changes.DOCUMENT_KINDS)},
         "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": LINE},
         **file_properties(DEFAULT_UPLOAD_MAX_BYTES),
     },
@@ -151,9 +154,10 @@ def add_document(case_number: str) -> Response:
     case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
-        lambda: api.add_document(
+        lambda: changes.add_document(
             get_session(),
             g.api_client,
+            current_actor("api"),
             case,
             kind=data["kind"],
             title=data["title"],
@@ -169,7 +173,7 @@ NEW_DECISION: openapi.Schema = {
     "required": ["outcome", "motivation", "decided_at", "filename", "content_base64"],
     "additionalProperties": False,
     "properties": {
-        "outcome": {"type": "string", "enum": list(api.OUTCOMES)},
+        "outcome": {"type": "string", "enum": list(changes.OUTCOMES)},
         "motivation": {
             "type": "string",
             "minLength": 1,
@@ -178,7 +182,7 @@ NEW_DECISION: openapi.Schema = {
             "description": "Why, in plain language: shown to the citizen with the decision.",
         },
         "decided_at": DATE,
-        **file_properties(api.DECISION_MAX_BYTES),
+        **file_properties(changes.DECISION_MAX_BYTES),
     },
 }
 DECISION: openapi.Schema = {
@@ -196,7 +200,7 @@ DECISION: openapi.Schema = {
     "properties": {
         "id": {"type": "string", "format": "uuid"},
         "case_number": {"type": "string"},
-        "outcome": {"type": "string", "enum": list(api.OUTCOMES)},
+        "outcome": {"type": "string", "enum": list(changes.OUTCOMES)},
         "decided_at": DATE,
         "appeal_deadline": {
             **DATE,
@@ -223,14 +227,15 @@ DECISION: openapi.Schema = {
 @api_client_required("cases:write")
 def publish_decision(case_number: str) -> Response:
     data = _body(NEW_DECISION)
-    decided_at = openapi.parse_date(data["decided_at"])
+    decided_at = body_schema.parse_date(data["decided_at"])
     content = _decoded(data["content_base64"])
     case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
-        lambda: api.publish_decision(
+        lambda: changes.publish_decision(
             get_session(),
             g.api_client,
+            current_actor("api"),
             case,
             outcome=data["outcome"],
             motivation=data["motivation"],
@@ -274,7 +279,10 @@ MESSAGE: openapi.Schema = {
 def post_message(case_number: str) -> Response:
     data = _body(NEW_MESSAGE)
     case = _case_or_404(case_number, to_change=True)
-    return _once(data, lambda: api.post_message(get_session(), g.api_client, case, data["body"]))
+    return _once(
+        data,
+        lambda: changes.post_message(get_session(), g.api_client, current_actor("api"), case, data["body"]),
+    )
 
 
 NEW_SUPPLEMENT_REQUEST: openapi.Schema = {
@@ -283,7 +291,7 @@ NEW_SUPPLEMENT_REQUEST: openapi.Schema = {
     "required": ["text", "due_date"],
     "additionalProperties": False,
     "properties": {
-        "text": {"type": "string", "minLength": 1, "maxLength": api.MAX_SUPPLEMENT_TEXT, "pattern": TEXT},
+        "text": {"type": "string", "minLength": 1, "maxLength": changes.MAX_SUPPLEMENT_TEXT, "pattern": TEXT},
         "due_date": DATE,
     },
 }
@@ -314,9 +322,11 @@ SUPPLEMENT_REQUEST: openapi.Schema = {
 @api_client_required("cases:write")
 def request_supplement(case_number: str) -> Response:
     data = _body(NEW_SUPPLEMENT_REQUEST)
-    due_date = openapi.parse_date(data["due_date"])
+    due_date = body_schema.parse_date(data["due_date"])
     case = _case_or_404(case_number, to_change=True)
     return _once(
         data,
-        lambda: api.request_supplement(get_session(), g.api_client, case, data["text"], due_date),  # type: ignore[arg-type]
+        lambda: changes.request_supplement(
+            get_session(), g.api_client, current_actor("api"), case, data["text"], due_date
+        ),  # type: ignore[arg-type]
     )

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Response, g
 
-from portal.api import openapi
+from portal.access import current_actor
+from portal.api import changes, openapi
 from portal.api import services as api
 from portal.api.openapi import operation
 from portal.api.schemas import LINE
@@ -73,7 +74,9 @@ def acknowledge_delivery(idempotency_key: str) -> Response:
         raise ApiProblem(404, "There is no delivery with this key for the client's municipality.")
 
     def action() -> tuple[int, dict[str, Any]]:
-        result = api.acknowledge_delivery(session, g.api_client, idempotency_key, data["reference"])
+        result = changes.acknowledge_delivery(
+            session, g.api_client, current_actor("api"), idempotency_key, data["reference"]
+        )
         if result is None:
             raise _NoSuchDelivery
         return result
@@ -81,7 +84,7 @@ def acknowledge_delivery(idempotency_key: str) -> Response:
     try:
         return _once(data, action)
     except _NoSuchDelivery:
-        api.record_denied(session, g.api_client, "outbox_item", idempotency_key)
+        api.record_denied(session, g.api_client, current_actor("api"), "outbox_item", idempotency_key)
         raise ApiProblem(404, "There is no delivery with this key for the client's municipality.") from None
 
 

@@ -23,8 +23,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 
 from portal import errors
-from portal.access import ACCESS_ATTR, public
-from portal.api import openapi
+from portal.access import ACCESS_ATTR, current_actor, public
+from portal.api import body_schema, openapi
 from portal.api import services as api
 from portal.api.models import ApiClient
 from portal.api.openapi import PROBLEM_MEDIA_TYPE, SCOPE_ATTR, hidden, operation
@@ -215,7 +215,7 @@ def _body(schema: openapi.Schema) -> dict[str, Any]:
         raise ApiProblem(400, "The body is not valid JSON text.", reason="malformed-json") from exc
     # No direction controls in what citizens will read (a title that shows reversed): removed here, once.
     data = strip_bidi_deep(data)
-    errors = openapi.validate(schema, data)
+    errors = body_schema.validate(schema, data)
     if errors:
         raise ApiProblem(
             422, "The body does not match the schema.", reason="invalid-body", errors=errors[:20]
@@ -249,7 +249,7 @@ def _case_or_404(case_number: str, *, to_change: bool = False) -> Case:
         raise ApiProblem(404, "There is no case with this number in the client's municipality.")
     case = api.find_case(session, g.api_client, case_number)
     if case is None:
-        api.record_denied(session, g.api_client, "case", case_number)
+        api.record_denied(session, g.api_client, current_actor("api"), "case", case_number)
         raise ApiProblem(404, "There is no case with this number in the client's municipality.")
     return (locked(session, Case, case.id) or case) if to_change else case
 

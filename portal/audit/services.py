@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from sqlalchemy.orm import Session
 
+from portal.access import current_actor
 from portal.actor import Actor
 from portal.audit.models import AuditEvent
 from portal.domain_errors import AccessDenied
@@ -19,7 +20,7 @@ def record(
     session: Session,
     action: str,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     actor_type: str | None = None,
     actor_id: int | None = None,
     subject_person_id: int | None = None,
@@ -32,8 +33,6 @@ def record(
     """One audit event in the caller's transaction. ``actor`` says who did it, for whom, in which
     municipality and from which address; ``actor_type``/``actor_id`` name another actor than the one of the
     request (a login that failed is anonymous, say) and ``municipality_id`` another municipality."""
-    if actor is None:
-        actor = _legacy_actor()
     if actor_type is None:
         actor_type, actor_id = actor.kind, actor.id if actor_id is None else actor_id
     # While a person acts for someone, everything they do is also recorded as done for that principal.
@@ -57,28 +56,13 @@ def record(
     return event
 
 
-def _legacy_actor() -> Actor:
-    # TRANSITION: a caller that names no actor gets the request's address, municipality and principal, as
-    # before. Left: the login lifecycle (portal.auth: logins, refused and expired logins, BankID orders
-    # that fail, the rate limit's refusal), the API's events (portal.api.services._audit), and system events
-    # raised inside a request (a delivery acknowledged through the API, a staff account from an identity
-    # provider). To go once those are given their actor.
-    from portal.access import current_actor
-
-    return current_actor("person")
-
-
 def by_staff(session: Session, action: str, **fields: object) -> AuditEvent:
-    """An event whose actor is the staff member of the current request."""
-    from portal.access import current_actor
-
+    """An event whose actor is the staff member of the current request (for views)."""
     return record(session, action, actor=current_actor("staff"), **fields)  # type: ignore[arg-type]
 
 
 def by_person(session: Session, action: str, **fields: object) -> AuditEvent:
-    """An event whose actor is the person logged in on the current request."""
-    from portal.access import current_actor
-
+    """An event whose actor is the person logged in on the current request (for views)."""
     return record(session, action, actor=current_actor("person"), **fields)  # type: ignore[arg-type]
 
 

@@ -24,6 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from portal.access import current_actor
 from portal.accounts.models import Person
 from portal.auth import protection, ratelimit, services
 from portal.auth.bankid import qr_data, qr_svg, user_message
@@ -129,7 +130,7 @@ class BankIDLogin:
             return None
         order.status = "used"
         session.pop(self.order_key, None)
-        protection.record_refusal(g.municipality.id, "identity")
+        protection.record_refusal(g.municipality.id, "identity", current_actor())
         return verdict
 
     def wait(self) -> ResponseReturnValue:
@@ -138,7 +139,7 @@ class BankIDLogin:
         if order is None:
             flash(_("The login was interrupted. Please start again."), "error")
             return redirect(login_page)
-        order = services.poll_order(order)
+        order = services.poll_order(order, current_actor())
         if order.status == "complete":
             limited = self._limited(order)
             if limited is not None:
@@ -156,7 +157,7 @@ class BankIDLogin:
         order = self.order()
         if order is None:
             return jsonify(state="gone", redirect=login_page)
-        order = services.poll_order(order)
+        order = services.poll_order(order, current_actor())
         if order.status == "complete":
             limited = self._limited(order)
             if limited is not None:
@@ -171,7 +172,7 @@ class BankIDLogin:
     def cancel(self) -> ResponseReturnValue:
         order = self.order()
         if PostForm().validate_on_submit() and order is not None:
-            services.cancel_order(order)
+            services.cancel_order(order, current_actor())
         session.pop(self.order_key, None)
         flash(_("The login was cancelled."), "info")
         return redirect(url_for(f"{self.blueprint}.login"))

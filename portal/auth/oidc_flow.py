@@ -9,7 +9,8 @@ from collections.abc import Callable
 from flask import abort, g, url_for
 from flask.typing import ResponseReturnValue
 
-from portal.auth import oidc, protection, services
+from portal.access import current_actor
+from portal.auth import logins, oidc, protection
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,9 @@ def begin(provider: oidc.Provider, callback_endpoint: str, login_page: LoginPage
     try:
         return oidc.start(provider, url_for(callback_endpoint, provider_id=provider.id, _external=True))
     except oidc.LoginFailed as failure:
-        services.login_failed(
+        logins.login_failed(
             g.municipality,
+            current_actor(),
             method=oidc.method_id(provider),
             reason=failure.reason,
             staff=provider.audience == "staff",
@@ -49,8 +51,9 @@ def finish(
         return oidc.complete(provider, require_personal_number=require_personal_number)
     except oidc.LoginFailed as failure:
         log.warning("%s OIDC login through %s refused: %s", provider.audience, provider.id, failure.detail)
-        services.login_failed(
+        logins.login_failed(
             g.municipality,
+            current_actor(),
             method=oidc.method_id(provider),
             reason=failure.reason,
             staff=provider.audience == "staff",

@@ -7,6 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from portal.access import current_actor
+from portal.actor import Actor
 from portal.audit import services as audit
 from portal.auth import ratelimit
 from portal.db import commit_now, get_session
@@ -36,10 +38,15 @@ OIDC_FAILURES = {
 }
 
 
-def record_refusal(municipality_id: int, kind: str) -> None:
+def record_refusal(municipality_id: int, kind: str, actor: Actor) -> None:
     session = get_session()
     audit.record(
-        session, "login_rate_limited", actor_type="anonymous", municipality_id=municipality_id, limit=kind
+        session,
+        "login_rate_limited",
+        actor=actor,
+        actor_type="anonymous",
+        municipality_id=municipality_id,
+        limit=kind,
     )
     commit_now(session, "a rate-limited login is recorded although the request ends in an error page")
 
@@ -54,7 +61,7 @@ def refusal_text(verdict: ratelimit.Verdict) -> str:
 
 def too_many(verdict: ratelimit.Verdict, *, municipality_id: int, kind: str) -> ResponseReturnValue:
     """The 429 page, with Retry-After, and an audit event that says which limit was reached."""
-    record_refusal(municipality_id, kind)
+    record_refusal(municipality_id, kind, current_actor())
     return too_many_page(verdict)
 
 

@@ -15,6 +15,7 @@ import math
 import time
 from dataclasses import dataclass
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -47,8 +48,6 @@ def _key(kind: str, value: str, window: int | None = None) -> tuple[str, int, in
 def _redis():  # type: ignore[no-untyped-def]
     client = current_app.extensions.get("redis")
     if client is None:
-        import redis
-
         client = redis.Redis.from_url(current_app.config["PORTAL"].redis_url, socket_timeout=2)
         current_app.extensions["redis"] = client
     return client

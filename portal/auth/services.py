@@ -1,5 +1,6 @@
-"""Login state changes: BankID orders, login sessions, logout. Views call these; these flush, and commit on
-their own (commit_now) only around BankID calls and for what must outlast a failed request."""
+"""BankID orders, for logging in and for signing: starting, collecting, cancelling. Views call these; these
+flush, and commit on their own (commit_now) only around BankID calls and for what must outlast a failed
+request. Login sessions are ``portal.auth.logins``."""
 
 from __future__ import annotations
 
@@ -13,23 +14,23 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.accounts.models import Person
 from portal.accounts.personnummer import InvalidPersonnummer, parse
 from portal.accounts.services import person_from_eid
+from portal.actor import SYSTEM, Actor
 from portal.audit import services as audit
 from portal.auth.bankid import SIMPLE_MARKDOWN_V1, BankIDClient, BankIDError, BankIDUnavailable, Order
-from portal.auth.models import BankIDOrder, LoginSession
+from portal.auth.models import BankIDOrder
 from portal.db import commit_now, get_session, locked, utcnow
 from portal.municipalities.models import Municipality
 
 log = logging.getLogger(__name__)
 
-BANKID_LOA = "loa3"
 # Finished or abandoned orders are kept this long for their audit trail, then deleted.
 ORDER_RETENTION = dt.timedelta(hours=1)
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """How a handle or session token is kept: only its hash."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -95,7 +96,7 @@ def start_order(
     handle = secrets.token_urlsafe(32)
     session.add(
         BankIDOrder(
-            handle_hash=_hash(handle),
+            handle_hash=hash_token(handle),
             municipality_id=municipality.id,
             purpose=purpose,
             same_device=same_device,
@@ -116,7 +117,7 @@ def find_order(handle: str | None, *, purpose: str = "auth", purpose_ref: str = 
         return None
     return get_session().scalar(
         sa.select(BankIDOrder).where(
-            BankIDOrder.handle_hash == _hash(handle),
+            BankIDOrder.handle_hash == hash_token(handle),
             BankIDOrder.purpose == purpose,
             BankIDOrder.purpose_ref == purpose_ref,
         )
@@ -128,13 +129,14 @@ def find_order(handle: str | None, *, purpose: str = "auth", purpose_ref: str = 
 _COLLECTED = "BankID's answer to a collect is kept whatever becomes of the request"
 
 
-def poll_order(order: BankIDOrder) -> BankIDOrder:
+def poll_order(order: BankIDOrder, actor: Actor = SYSTEM) -> BankIDOrder:
     """Collect the status from BankID, at most once per collect interval however often the page asks.
 
     One request at a time collects an order: BankID hands a result out once, so a second collect at the
     same moment (two tabs, a double click) would get an error for an order the first just completed. The
     request that claims the collect marks ``last_collect_at`` ahead by the call's longest duration; one that
-    finds a collect in flight waits for its result instead of asking BankID itself."""
+    finds a collect in flight waits for its result instead of asking BankID itself. ``actor``: who asks
+    (a failed login's event has their address)."""
     if order.status != "pending":
         return order
     session = get_session()
@@ -162,7 +164,7 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
         result = bankid_client().collect(order.order_ref)
     except BankIDError as exc:
         if _still_pending(order):
-            _finish(order, "failed", error_code=exc.error_code)
+            _finish(order, "failed", actor, error_code=exc.error_code)
         commit_now(session, _COLLECTED)
         return order
     except BankIDUnavailable:
@@ -175,14 +177,14 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
         return order
     order.hint_code = result.hint_code or ""
     if result.status == "failed":
-        _finish(order, "failed")
+        _finish(order, "failed", actor)
     elif result.status == "complete" and result.completion is not None:
         completion = result.completion
         try:
             pnr = parse(completion.personal_number)
         except InvalidPersonnummer:
             log.error("BankID returned an invalid personal number for order %s", order.order_ref)
-            _finish(order, "failed", error_code="invalidPersonalNumber")
+            _finish(order, "failed", actor, error_code="invalidPersonalNumber")
         else:
             person = person_from_eid(pnr, completion.given_name, completion.surname)
             session.flush()
@@ -196,7 +198,7 @@ def poll_order(order: BankIDOrder) -> BankIDOrder:
                     "ocsp_response": completion.ocsp_response,
                     "signed_at": utcnow().isoformat(),
                 }
-            _finish(order, "complete")
+            _finish(order, "complete", actor)
     commit_now(session, _COLLECTED)
     return order
 
@@ -224,7 +226,7 @@ def _still_pending(order: BankIDOrder) -> bool:
     return locked(get_session(), BankIDOrder, order.id) is not None and order.status == "pending"
 
 
-def cancel_order(order: BankIDOrder) -> None:
+def cancel_order(order: BankIDOrder, actor: Actor = SYSTEM) -> None:
     session = get_session()
     if order.status == "pending":
         commit_now(session, "no transaction (nor SQLite's write lock) open across the call to BankID")
@@ -233,13 +235,15 @@ def cancel_order(order: BankIDOrder) -> None:
         except (BankIDError, BankIDUnavailable):
             # The order expires at BankID on its own; the citizen is done with it either way.
             log.warning("BankID cancel failed for order %s", order.order_ref)
-        _finish(order, "failed", hint_code="cancelled")
+        _finish(order, "failed", actor, hint_code="cancelled")
     commit_now(
         session, "a cancelled BankID order and its login_failed event persist although the request fails"
     )
 
 
-def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code: str | None = None) -> None:
+def _finish(
+    order: BankIDOrder, status: str, actor: Actor, *, error_code: str = "", hint_code: str | None = None
+) -> None:
     order.status = status
     order.error_code = error_code
     if hint_code is not None:
@@ -251,188 +255,9 @@ def _finish(order: BankIDOrder, status: str, *, error_code: str = "", hint_code:
         audit.record(
             get_session(),
             "staff_login_failed" if order.purpose_ref == "staff" else "login_failed",
+            actor=actor,
             actor_type="anonymous",
             municipality_id=order.municipality_id,
             method="bankid",
             reason=order.error_code or order.hint_code or "failed",
         )
-
-
-# --- login sessions ---------------------------------------------------------------------------------
-
-
-def log_in(order: BankIDOrder, municipality: Municipality, *, staff_user_id: int | None = None) -> str | None:
-    """Turn a completed auth order into a login (a staff login with ``staff_user_id``); returns the new
-    session token, once."""
-    session = get_session()
-    if order.status != "complete" or order.person_id is None or order.purpose != "auth":
-        return None
-    person = session.get(Person, order.person_id)
-    assert person is not None  # noqa: S101 - the order's foreign key guarantees it
-    # The order is spent: a second browser replaying the handle gets nothing.
-    order.status = "used"
-    return start_login(person, municipality, method="bankid", loa=BANKID_LOA, staff_user_id=staff_user_id)
-
-
-def start_login(
-    person: Person | None,
-    municipality: Municipality,
-    *,
-    method: str,
-    loa: str,
-    staff_user_id: int | None = None,
-    id_token: str = "",
-) -> str:
-    """A new login session for an authenticated person; returns its token, once."""
-    if person is None and staff_user_id is None:
-        raise ValueError("a citizen login needs the person")
-    session = get_session()
-    now = utcnow()
-    token = secrets.token_urlsafe(32)
-    login = LoginSession(
-        token_hash=_hash(token),
-        person=person,
-        municipality_id=municipality.id,
-        method=method,
-        loa=loa,
-        authenticated_at=now,
-        last_seen_at=now,
-        staff_user_id=staff_user_id,
-        id_token=id_token,
-    )
-    session.add(login)
-    if person is not None:
-        person.last_login_at = now
-    audit.record(
-        session,
-        "staff_login" if staff_user_id else "login",
-        actor_type="staff" if staff_user_id else "person",
-        actor_id=staff_user_id or (person.id if person else None),
-        subject_person_id=person.id if person else None,
-        municipality_id=municipality.id,
-        method=method,
-        loa=loa,
-    )
-    session.flush()
-    return token
-
-
-def login_failed(municipality: Municipality, *, method: str, reason: str, staff: bool = False) -> None:
-    """An audit event for a refused login: how and why, never who (the identity may be unproven)."""
-    session = get_session()
-    audit.record(
-        session,
-        "staff_login_failed" if staff else "login_failed",
-        actor_type="anonymous",
-        municipality_id=municipality.id,
-        method=method,
-        reason=reason,
-    )
-    commit_now(session, "a refused login is recorded although the request fails")
-
-
-@dataclass
-class LoadedLogin:
-    login: LoginSession | None
-    ended_reason: str = ""  # "idle" or "absolute" when the token was valid but has just run out
-    # The login the idle limit has just ended: a form posted from its still-open page may be saved.
-    expired: LoginSession | None = None
-    # The token is a live login of another municipality: not valid here, but kept for going back there.
-    elsewhere: bool = False
-
-
-# The login's own bookkeeping (its idle clock, its end), not the request's work: kept whatever the page does,
-# and a page that only reads does not hold SQLite's write lock while it is made (portal.db).
-_LOGIN_BOOKKEEPING = "the login's idle clock and end are the login's, not the request's"
-
-
-def load_login(token: str | None, municipality_id: int, *, touch: bool = True) -> LoadedLogin:
-    """The login a session token belongs to in this municipality, ending it when a limit has passed.
-    ``touch`` counts the request as activity (not so for the page's own background checks).
-
-    A login belongs to the municipality it was made in: another municipality of the installation asks
-    the person to log in there (with the e-ID's single sign-on, if any), so that login is recorded there."""
-    if not token:
-        return LoadedLogin(None)
-    session = get_session()
-    login = session.scalar(sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
-    if login is None or login.ended_at is not None:
-        return LoadedLogin(None)
-    if login.municipality_id != municipality_id:
-        return LoadedLogin(None, elsewhere=True)
-    config = current_app.config["PORTAL"]
-    now = utcnow()
-    reason = ""
-    if now - login.last_seen_at > dt.timedelta(seconds=config.session_idle_seconds):
-        reason = "idle"
-    elif now - login.authenticated_at > dt.timedelta(seconds=config.session_absolute_seconds):
-        reason = "absolute"
-    if reason:
-        end_login(login, reason)
-        commit_now(session, _LOGIN_BOOKKEEPING)
-        grace = dt.timedelta(seconds=config.session_save_grace_seconds)
-        expired = login if reason == "idle" and now - login.last_seen_at < grace else None
-        return LoadedLogin(None, reason, expired)
-    # One write a minute is enough to keep the idle clock, and spares a write on every request.
-    if touch and now - login.last_seen_at > dt.timedelta(seconds=min(60, config.session_idle_seconds / 4)):
-        login.last_seen_at = now
-        commit_now(session, _LOGIN_BOOKKEEPING)
-    return LoadedLogin(login)
-
-
-def seconds_left(login: LoginSession) -> int:
-    """Seconds until the idle limit (or the absolute limit, if that comes first) ends this login."""
-    config = current_app.config["PORTAL"]
-    now = utcnow()
-    idle_end = login.last_seen_at + dt.timedelta(seconds=config.session_idle_seconds)
-    absolute_end = login.authenticated_at + dt.timedelta(seconds=config.session_absolute_seconds)
-    return max(0, int((min(idle_end, absolute_end) - now).total_seconds()))
-
-
-def extend(login: LoginSession) -> None:
-    """ "Fortsätt vara inloggad": the idle clock starts again (the absolute limit stays)."""
-    login.last_seen_at = utcnow()
-    get_session().flush()
-
-
-def end_login(login: LoginSession, reason: str) -> None:
-    session = get_session()
-    login.ended_at = utcnow()
-    login.end_reason = reason
-    audit.record(
-        session,
-        "logout" if reason == "logout" else "session_expired",
-        actor_type="staff" if login.staff_user_id else "person",
-        actor_id=login.staff_user_id or login.person_id,
-        subject_person_id=login.person_id,
-        municipality_id=login.municipality_id,
-        reason=reason,
-    )
-    session.flush()
-
-
-def previous_login_at(login: LoginSession) -> dt.datetime | None:
-    session = get_session()
-    return session.scalar(
-        sa.select(LoginSession.authenticated_at)
-        .where(LoginSession.person_id == login.person_id, LoginSession.id != login.id)
-        .order_by(LoginSession.authenticated_at.desc())
-        .limit(1)
-    )
-
-
-def login_for_provider_logout(token: str | None) -> LoginSession | None:
-    """The OIDC login just ended by logout whose ended token the browser still holds, for the
-    provider's end-session form; None once ten minutes have passed."""
-    if not token:
-        return None
-    login = get_session().scalar(sa.select(LoginSession).where(LoginSession.token_hash == _hash(token)))
-    if (
-        login is None
-        or login.end_reason != "logout"
-        or login.ended_at is None
-        or not login.method.startswith("oidc:")
-        or utcnow() - login.ended_at > dt.timedelta(minutes=10)
-    ):
-        return None
-    return login

@@ -25,10 +25,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.access import citizen_required, public
+from portal.access import citizen_required, current_actor, public
 from portal.accounts.services import person_from_eid
+from portal.auth import logins, oidc, protection
 from portal.auth import methods as login_methods
-from portal.auth import oidc, protection, services
 from portal.auth.bankid import user_message
 from portal.auth.forms import PostForm
 from portal.auth.models import BankIDOrder
@@ -97,7 +97,7 @@ class CitizenLogin(login_methods.Audience):
 
     def finish_bankid(self, order: BankIDOrder) -> str | None:
         """Log the person in; the new session replaces everything the anonymous one held."""
-        token = services.log_in(order, g.municipality)
+        token = logins.log_in(order, g.municipality, current_actor())
         if token is None:
             return None
         return _enter(token)
@@ -108,12 +108,13 @@ class CitizenLogin(login_methods.Audience):
         if refused is not None:
             return refused
         person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
-        token = services.start_login(
+        token = logins.start_login(
             person,
             g.municipality,
             method=oidc.method_id(provider),
             loa=identity.loa,
             id_token=identity.id_token,
+            actor=current_actor(),
         )
         return redirect(_enter(token))
 
@@ -129,7 +130,7 @@ def logout() -> ResponseReturnValue:
     form = PostForm()
     if form.validate_on_submit():
         login, token = g.login, session.get("login")
-        services.end_login(login, "logout")
+        logins.end_login(login, "logout", current_actor())
         session.clear()
         if oidc.login_provider(login.method) is not None and login.id_token:
             # The logged-out page offers to end the login at the e-ID service too (RP-initiated logout).
@@ -142,7 +143,7 @@ def logout() -> ResponseReturnValue:
 @public
 def logged_out() -> ResponseReturnValue:
     provider_logout = None
-    login = services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
+    login = logins.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
     if login is not None:
         provider = oidc.login_provider(login.method)
         if provider is not None:
@@ -180,7 +181,7 @@ def session_status() -> ResponseReturnValue:
     current = _current_login()
     if current is None:
         return jsonify(state="ended")
-    return jsonify(state="active", remaining=services.seconds_left(current[1]))  # type: ignore[arg-type]
+    return jsonify(state="active", remaining=logins.seconds_left(current[1]))  # type: ignore[arg-type]
 
 
 @bp.post("/session/forlang")
@@ -191,9 +192,9 @@ def session_extend() -> ResponseReturnValue:
         if request.accept_mimetypes.best == "application/json":
             return jsonify(state="ended"), 401
         return redirect(url_for("staff.login" if request.form.get("area") == "staff" else ".login"))
-    services.extend(current[1])  # type: ignore[arg-type]
+    logins.extend(current[1])  # type: ignore[arg-type]
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(state="active", remaining=services.seconds_left(current[1]))  # type: ignore[arg-type]
+        return jsonify(state="active", remaining=logins.seconds_left(current[1]))  # type: ignore[arg-type]
     # Without JavaScript (the form itself): back to the page it was on.
     return redirect(safe_next(request.form.get("next"), url_for("home.my_pages")))
 
@@ -209,9 +210,11 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
         token = session.get("login")
         if not token:
             return
-        loaded = services.load_login(token, g.municipality.id, touch=not is_background_request())
+        loaded = logins.load_login(
+            token, g.municipality.id, current_actor(), touch=not is_background_request()
+        )
         if loaded.login is not None and loaded.login.staff_user_id is not None:
-            loaded = services.LoadedLogin(None)  # a staff login never opens citizen pages
+            loaded = logins.LoadedLogin(None)  # a staff login never opens citizen pages
         if loaded.login is None:
             if not loaded.elsewhere:
                 session.pop("login", None)
@@ -229,4 +232,4 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
     def session_seconds_left(area: str) -> int:
         """For static/js/session.js: how long this page's login has left as the page is made."""
         login = g.get("staff_login") if area == "staff" else g.get("login")
-        return services.seconds_left(login) if login is not None else 0
+        return logins.seconds_left(login) if login is not None else 0

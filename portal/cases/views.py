@@ -16,12 +16,14 @@ from portal import paging
 from portal.access import citizen_required, current_actor
 from portal.accounts.models import Person
 from portal.audit import services as audit
+from portal.cases import handling as case_handling
 from portal.cases import services as cases_services
 from portal.cases.labels import EVENT_LABELS, NEXT_STEPS, OUTCOME_LABELS, STATUS_LABELS, processing_time
 from portal.cases.models import Case, CaseEvent, Decision, SupplementRequest
 from portal.db import get_session
 from portal.files.messages import UPLOAD_MESSAGES
 from portal.messaging import services as messaging
+from portal.providers import services as providers
 from portal.representation import access as representation
 from portal.representation.access import visible_cases
 from portal.staff.forms import AnswerSupplementForm
@@ -78,8 +80,6 @@ def render_case(
     audience: str = "handlaggare",
     status: int = 200,
 ) -> ResponseReturnValue:
-    from portal.providers import services as providers
-
     session = get_session()
     case = session.scalar(visible_cases().where(Case.id == case_id).options(selectinload(Case.documents)))
     if case is None:
@@ -98,7 +98,7 @@ def render_case(
         .order_by(SupplementRequest.due_date)
     ).all()
     # Showing the decision on this page is opening it: the read receipt staff see.
-    cases_services.mark_decisions_read(session, case, current_actor("person"))
+    case_handling.mark_decisions_read(session, case, current_actor("person"))
     case_threads = messaging.threads(session, case)
     conversation = case_threads.get("handlaggare")
     # Kundval: the utförare serving the case (its own thread), and whether this insats can be chosen for.
@@ -179,7 +179,7 @@ def answer_supplement(case_id: uuid.UUID, request_id: uuid.UUID) -> ResponseRetu
         abort(400)
     upload = request.files.get("document")
     content = (upload.filename or "", upload.read()) if upload is not None and upload.filename else None
-    error = cases_services.answer_supplement(
+    error = case_handling.answer_supplement(
         session, case, request_id, current_actor("person"), form.text.data or "", content
     )
     if error == "gone":

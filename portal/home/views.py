@@ -15,7 +15,7 @@ from portal.accounts.forms import ContactForm
 from portal.accounts.services import update_contact_details
 from portal.applications import drafts as applications
 from portal.audit.models import AuditEvent
-from portal.auth.services import previous_login_at
+from portal.auth.logins import previous_login_at
 from portal.cases.labels import STATUS_LABELS
 from portal.cases.models import Case, SupplementRequest
 from portal.db import get_session

@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from flask import Flask
 
 from portal.db import all_municipalities, get_session
-from portal.outbox.services import Claimed, Deliverer, Outcome, deliver_due
+from portal.outbox.delivery import Claimed, Deliverer, Outcome, deliver_due
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
 """Kundval: the catalogue, which insats a person may choose for, the choice itself (with its audit event,
-timeline event and outbox item in one transaction), the catalogue's upkeep, and the utförare's cases."""
+timeline event and outbox item in one transaction), and the utförare's cases. The catalogue's upkeep is
+``portal.providers.upkeep``."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.actor import Actor
 from portal.audit import services as audit
+from portal.cases import handling as case_handling
 from portal.cases import services as cases
 from portal.cases.models import Case, Decision
 from portal.db import locked, utcnow
+from portal.municipalities.models import Municipality
 from portal.outbox import services as outbox
 from portal.providers.models import Provider, ProviderChoice
+from portal.staff.models import StaffUser
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Outcomes that grant an insats the citizen can choose an utförare for.
@@ -207,8 +211,6 @@ def choose(
 
     One atomic step under the case's row lock: the same confirmation sent twice (a double click, a
     reload) finds its own choice as the newest and returns it, so there is one choice and one delivery."""
-    from portal.municipalities.models import Municipality
-
     locked(session, Case, case.id)
     newest = session.scalar(
         sa.select(ProviderChoice)
@@ -297,79 +299,12 @@ def choice_for_case(session: Session, case_id: uuid.UUID, choice_id: uuid.UUID) 
     return choice if choice is not None and choice.case_id == case_id else None
 
 
-# --- the catalogue's upkeep (administrators) --------------------------------------------------------------
-
-
-PROVIDER_FIELDS = (
-    "name",
-    "organisation_number",
-    "services",
-    "areas",
-    "languages",
-    "profile",
-    "quality",
-    "phone",
-    "email",
-    "website",
-    "address",
-    "default_for",
-)
-
-
-def save_provider(
-    session: Session,
-    provider: Provider | None,
-    municipality_id: int,
-    staff: Actor,
-    values: dict[str, object],
-) -> Provider:
-    created = provider is None
-    if provider is None:
-        provider = Provider(municipality_id=municipality_id)
-        session.add(provider)
-    for name in PROVIDER_FIELDS:
-        if name in values:
-            setattr(provider, name, values[name])
-    session.flush()
-    # One ickevalsalternativ per service: naming a new one takes the role from the old.
-    for service in provider.default_for or []:
-        others = session.scalars(
-            sa.select(Provider).where(Provider.municipality_id == municipality_id, Provider.id != provider.id)
-        ).all()
-        for other in others:
-            if service in (other.default_for or []):
-                other.default_for = [s for s in other.default_for if s != service]
-    audit.record(
-        session,
-        "provider_created" if created else "provider_changed",
-        actor=staff,
-        object_type="provider",
-        object_id=str(provider.id),
-        municipality_id=municipality_id,
-    )
-    session.flush()
-    return provider
-
-
-def set_active(session: Session, provider: Provider, active: bool, staff: Actor) -> None:
-    provider.active = active
-    audit.record(
-        session,
-        "provider_activated" if active else "provider_deactivated",
-        actor=staff,
-        object_type="provider",
-        object_id=str(provider.id),
-        municipality_id=provider.municipality_id,
-    )
-    session.flush()
-
-
 # --- the utförare's side ----------------------------------------------------------------------------------
 
 
 def add_implementation_plan(session: Session, case: Case, staff: Actor, pdf: tuple[str, bytes]) -> str | None:
     """A genomförandeplan from the utförare, as a PDF checked by its content. Returns an error reason."""
-    document = cases.add_pdf_document(
+    document = case_handling.add_pdf_document(
         session, case, staff.id, pdf, kind="genomforandeplan", title=f"Genomförandeplan {today().isoformat()}"
     )
     if isinstance(document, str):
@@ -398,8 +333,6 @@ def providers_by_id(session: Session, ids: Sequence[int]) -> dict[int, Provider]
 def author_providers(session: Session, conversation: object) -> dict[int, str]:
     """For the citizen's utförare thread: each staff author's provider name (an earlier provider's messages
     keep its name after a change), in one query."""
-    from portal.staff.models import StaffUser
-
     messages = getattr(conversation, "messages", None) or []
     ids = {m.author_staff_id for m in messages if m.author_staff_id}
     if not ids:

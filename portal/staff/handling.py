@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from forms import engine
 from portal.access import current_actor, staff_required
 from portal.auth.forms import PostForm
-from portal.cases import services as cases
+from portal.cases import handling as cases
 from portal.db import get_session
 from portal.files.messages import pdf_upload_message
 from portal.staff.forms import DecisionForm, NoteForm, StatusForm, SupplementForm

@@ -19,9 +19,8 @@ from portal.access import current_actor
 from portal.accounts.models import Person
 from portal.accounts.services import person_from_eid
 from portal.audit import services as audit
+from portal.auth import logins, oidc, protection
 from portal.auth import methods as login_methods
-from portal.auth import oidc, protection
-from portal.auth import services as auth_services
 from portal.auth.bankid import user_message
 from portal.auth.models import BankIDOrder
 from portal.db import get_session
@@ -52,7 +51,7 @@ class StaffLogin(login_methods.Audience):
 
     def login_page(self, error: object = None, status: int = 200) -> ResponseReturnValue:
         provider_logout = None
-        ended = auth_services.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
+        ended = logins.login_for_provider_logout(session.get(PROVIDER_LOGOUT_KEY))
         if ended is not None:
             provider = oidc.login_provider(ended.method)
             if provider is not None:
@@ -107,7 +106,7 @@ class StaffLogin(login_methods.Audience):
                 _("You have no staff account in %(municipality)s.", municipality=g.municipality.name), "error"
             )
             return url_for(".login")
-        token = auth_services.log_in(order, g.municipality, staff_user_id=staff.id)
+        token = logins.log_in(order, g.municipality, current_actor(), staff_user_id=staff.id)
         self._enter(token)
         return self.home(staff)
 
@@ -116,9 +115,11 @@ class StaffLogin(login_methods.Audience):
         refused = protection.check_identity(f"{provider.id}:{identity.subject}", g.municipality.id)
         if refused is not None:
             return refused
-        staff = staff_services.staff_for_identity(provider, identity, g.municipality)
+        staff = staff_services.staff_for_identity(provider, identity, g.municipality, current_actor())
         if staff is None:
-            auth_services.login_failed(g.municipality, method=method, reason="no_staff_account", staff=True)
+            logins.login_failed(
+                g.municipality, current_actor(), method=method, reason="no_staff_account", staff=True
+            )
             return self.login_page(
                 _(
                     "You have no staff account with a role in %(municipality)s. "
@@ -130,13 +131,14 @@ class StaffLogin(login_methods.Audience):
         person = None
         if identity.personal_number is not None:
             person = person_from_eid(identity.personal_number, identity.given_name, identity.family_name)
-        token = auth_services.start_login(
+        token = logins.start_login(
             person,
             g.municipality,
             method=method,
             loa=identity.loa,
             staff_user_id=staff.id,
             id_token=identity.id_token,
+            actor=current_actor(),
         )
         self._enter(token)
         return redirect(self.home(staff))

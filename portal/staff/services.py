@@ -27,13 +27,14 @@ def roles_from_claims(provider: OIDCProvider, claims: dict[str, object]) -> list
 
 
 def staff_for_identity(
-    provider_config: OIDCProvider, identity: Identity, municipality: Municipality
+    provider_config: OIDCProvider, identity: Identity, municipality: Municipality, actor: Actor
 ) -> StaffUser | None:
     """The active staff account of ``municipality`` this identity logs in as, or None.
 
     Matched by the provider's subject, then by personnummer (linking the account to the subject). With
     ``provision``, roles and unit follow the claims at every login, and a person with roles but no
-    account gets one. Without roles from the claims an unknown person gets nothing.
+    account gets one. Without roles from the claims an unknown person gets nothing. ``actor``: the
+    request's, for the account's event (a system event, with the login's address).
     """
     db = get_session()
     subject = f"{provider_config.id}:{identity.subject}"
@@ -89,6 +90,7 @@ def staff_for_identity(
         audit.record(
             db,
             "staff_account_from_identity_provider",
+            actor=actor,
             actor_type="system",
             municipality_id=municipality.id,
             object_type="staff_user",

@@ -25,10 +25,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.access import ANY_STAFF, can_open, navigation, staff_required
+from portal.access import ANY_STAFF, can_open, current_actor, navigation, staff_required
+from portal.auth import logins, oidc
 from portal.auth import methods as login_methods
-from portal.auth import oidc
-from portal.auth import services as auth_services
 from portal.auth.forms import PostForm
 from portal.auth.views import END_REASONS
 from portal.db import get_session
@@ -86,7 +85,7 @@ login_methods.add_login_routes(bp, StaffLogin(home=lambda staff: _home(staff)))
 def logout() -> ResponseReturnValue:
     if PostForm().validate_on_submit():
         login = g.staff_login
-        auth_services.end_login(login, "logout")
+        logins.end_login(login, "logout", current_actor("staff"))
         token = session.pop(SESSION_KEY, None)
         if oidc.login_provider(login.method) is not None:
             session[PROVIDER_LOGOUT_KEY] = token
@@ -106,8 +105,8 @@ def init_app(app: Flask) -> None:
         token = session.get(SESSION_KEY)
         if not token:
             return
-        loaded = auth_services.load_login(
-            token, g.municipality.id, touch=request.headers.get("X-Portal-Background") != "1"
+        loaded = logins.load_login(
+            token, g.municipality.id, current_actor(), touch=request.headers.get("X-Portal-Background") != "1"
         )
         login = loaded.login
         if loaded.elsewhere:

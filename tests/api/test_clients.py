@@ -50,7 +50,7 @@ def test_old_idempotency_records_are_pruned(app, viva):
 
 
 def test_clients_are_created_and_revoked_from_the_command_line(app):
-    from portal.api import api_client_cli
+    from portal.api.cli import api_client_cli
 
     runner = app.test_cli_runner()
     result = runner.invoke(

@@ -71,7 +71,7 @@ def test_not_json_is_400_or_415(app, viva):
 
 
 def test_a_server_error_is_a_problem_without_a_stack_trace(app, viva, monkeypatch):
-    from portal.api import services
+    from portal.api import changes as services
 
     make_case(app)
 

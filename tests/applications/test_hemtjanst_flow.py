@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from portal.audit.models import AuditEvent
 from portal.cases.models import Case
 from portal.db import all_municipalities, get_session
+from portal.outbox.delivery import deliver_due
 from portal.outbox.models import OutboxItem
-from portal.outbox.services import deliver_due
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, post_step, sign, start
 from tests.auth.login_helpers import TOLVAN, log_in
 from tests.helpers import csrf_from

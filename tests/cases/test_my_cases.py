@@ -8,7 +8,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.models import Case, CaseEvent, Document
 from portal.db import all_municipalities, get_session
 from portal.files.storage import storage
-from portal.outbox.services import deliver_due
+from portal.outbox.delivery import deliver_due
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, sign, start
 from tests.auth.login_helpers import TOLVAN, log_in
 

@@ -24,7 +24,7 @@ from portal.api import services as api_services
 from portal.api.models import SCOPES
 from portal.applications.models import Draft, DraftAttachment
 from portal.audit.models import AuditEvent
-from portal.auth import services as auth_services
+from portal.auth import logins as auth_services
 from portal.cases.models import Case, Document, StaffNote, SupplementRequest
 from portal.db import all_municipalities, get_session, utcnow
 from portal.demo.kundval import seed_granted_case

@@ -12,7 +12,7 @@ from portal.accounts.models import Person
 from portal.cases import services as cases
 from portal.cases.models import Case
 from portal.db import all_municipalities, get_session
-from portal.outbox.services import deliver_due
+from portal.outbox.delivery import deliver_due
 from tests.applications.flow_helpers import HEMTJANST_ANSWERS, fill, sign, start
 from tests.auth.login_helpers import TOLVAN, log_in
 

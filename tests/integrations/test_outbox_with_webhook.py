@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from portal.cases.models import Case
 from portal.db import all_municipalities, get_session
 from portal.municipalities.models import Municipality
+from portal.outbox.delivery import deliver_due
 from portal.outbox.models import OutboxItem
-from portal.outbox.services import deliver_due
 from tests.auth.login_helpers import log_in
 from tests.cases.test_my_cases import case_path, submit_hemtjanst
 from tests.helpers import csrf_from

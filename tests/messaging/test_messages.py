@@ -12,7 +12,7 @@ from aiosmtpd.handlers import Message as MessageHandler
 from portal.audit.models import AuditEvent
 from portal.db import all_municipalities, get_session
 from portal.messaging.models import MessageAttachment
-from portal.outbox.services import deliver_due
+from portal.outbox.delivery import deliver_due
 from tests.applications.flow_helpers import small_pdf
 from tests.auth.login_helpers import log_in
 from tests.cases.test_my_cases import case_path, submit_hemtjanst

@@ -9,8 +9,9 @@ import itertools
 import sqlalchemy as sa
 
 from portal.db import all_municipalities, get_session, utcnow
+from portal.outbox.delivery import Deliverer, deliver_due
 from portal.outbox.models import OutboxItem
-from portal.outbox.services import Deliverer, deliver_due, enqueue
+from portal.outbox.services import enqueue
 from tests.auth.login_helpers import log_in
 from tests.cases.test_my_cases import case_path, submit_hemtjanst
 from tests.helpers import csrf_from

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from portal.audit.models import AuditEvent
 from portal.cases.models import CaseEvent
 from portal.db import all_municipalities, get_session
+from portal.outbox.delivery import deliver_due
 from portal.outbox.models import OutboxItem
-from portal.outbox.services import deliver_due
 from portal.providers.models import Provider, ProviderChoice
 from portal.providers.services import today
 from tests.cases.test_my_cases import case_path, submit_hemtjanst

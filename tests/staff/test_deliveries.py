@@ -4,8 +4,9 @@ import sqlalchemy as sa
 
 from portal.audit.models import AuditEvent
 from portal.db import get_session
+from portal.outbox.delivery import deliver_due
 from portal.outbox.models import OutboxItem
-from portal.outbox.services import deliver_due, enqueue
+from portal.outbox.services import enqueue
 from tests.helpers import csrf_from
 from tests.staff.test_workspace import OMAR, staff_log_in
 
