@@ -67,29 +67,37 @@ def _prepared(form: ProviderForm) -> ProviderForm:
     return form
 
 
+def _saved(form: ProviderForm, provider: Provider | None) -> bool:
+    """Save the posted form as a new provider or over ``provider``; False when the form has errors (also
+    an organisation number another provider of the municipality already has), which it then names."""
+    if not form.validate_on_submit():
+        return False
+    staff: StaffUser = g.staff
+    values = form.values()
+    if taken_in_municipality(
+        get_session(),
+        Provider.organisation_number,
+        values["organisation_number"],
+        staff.municipality_id,
+        provider.id if provider is not None else None,
+    ):
+        form.organisation_number.errors = [_("A provider with this organisation number is already here")]
+        return False
+    upkeep.save_provider(get_session(), provider, staff.municipality_id, current_actor("staff"), values)
+    if provider is None:
+        flash(_("The provider %(name)s is added.", name=values["name"]), "success")
+    else:
+        flash(_("The changes to %(name)s are saved.", name=values["name"]), "success")
+    return True
+
+
 @bp.route("/katalog/ny", methods=["GET", "POST"])
 @staff_required("administrator")
 def new_provider() -> ResponseReturnValue:
-    staff: StaffUser = g.staff
     form = _prepared(ProviderForm())
     if request.method == "POST":
-        if form.validate_on_submit():
-            values = form.values()
-            if taken_in_municipality(
-                get_session(),
-                Provider.organisation_number,
-                values["organisation_number"],
-                staff.municipality_id,
-            ):
-                form.organisation_number.errors = [
-                    _("A provider with this organisation number is already here")
-                ]
-            else:
-                upkeep.save_provider(
-                    get_session(), None, staff.municipality_id, current_actor("staff"), values
-                )
-                flash(_("The provider %(name)s is added.", name=values["name"]), "success")
-                return redirect(url_for(".providers"))
+        if _saved(form, None):
+            return redirect(url_for(".providers"))
         return _render_form(form, None, 400)
     return _render_form(form, None)
 
@@ -97,28 +105,11 @@ def new_provider() -> ResponseReturnValue:
 @bp.route("/katalog/<int:provider_id>", methods=["GET", "POST"])
 @staff_required("administrator")
 def edit_provider(provider_id: int) -> ResponseReturnValue:
-    staff: StaffUser = g.staff
     provider = _provider_or_404(provider_id)
     if request.method == "POST":
         form = _prepared(ProviderForm())
-        if form.validate_on_submit():
-            values = form.values()
-            if taken_in_municipality(
-                get_session(),
-                Provider.organisation_number,
-                values["organisation_number"],
-                staff.municipality_id,
-                provider.id,
-            ):
-                form.organisation_number.errors = [
-                    _("A provider with this organisation number is already here")
-                ]
-            else:
-                upkeep.save_provider(
-                    get_session(), provider, staff.municipality_id, current_actor("staff"), values
-                )
-                flash(_("The changes to %(name)s are saved.", name=values["name"]), "success")
-                return redirect(url_for(".providers"))
+        if _saved(form, provider):
+            return redirect(url_for(".providers"))
         return _render_form(form, provider, 400)
     form = _prepared(ProviderForm(formdata=None, data=ProviderForm.text_of(provider)))
     return _render_form(form, provider)

@@ -33,7 +33,7 @@ from portal.auth import bankid_flow
 from portal.auth.forms import PostForm
 from portal.cases.models import Case, Document
 from portal.db import get_session
-from portal.files.responses import audited_file, file_response
+from portal.files.responses import audited_record, file_response
 from portal.files.storage import storage
 from portal.representation import access as representation
 
@@ -186,15 +186,12 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
         allowed = g.person.id == case.subject_id or _is_co_applicant(case.id)
     if not allowed:
         audit.deny(audit.by_person, "document", document_id)
-    return audited_file(
+    return audited_record(
         audit.by_person,
         "document_read",
+        doc,
         subject_person_id=case.subject_id,
         object_type="document",
-        object_id=doc.id,
-        stored_file_id=doc.stored_file_id,
-        media_type=doc.media_type,
-        filename=doc.filename,
         inline=request.args.get("ladda-ned") != "1",
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from flask import Response
@@ -50,3 +51,35 @@ def audited_file(
     )
     session.flush()
     return file_response(storage.get(session, stored_file_id), media_type, filename, inline=inline)
+
+
+class StoredRecord(Protocol):
+    """A case document or a message attachment: a record that names its stored file."""
+
+    id: Any
+    stored_file_id: uuid.UUID
+    media_type: str
+    filename: str
+
+
+def audited_record(
+    by: Callable[..., object],
+    action: str,
+    record: StoredRecord,
+    *,
+    subject_person_id: int,
+    object_type: str,
+    inline: bool = True,
+) -> Response:
+    """``audited_file`` for a record that carries its own file, type and name (documents, attachments)."""
+    return audited_file(
+        by,
+        action,
+        subject_person_id=subject_person_id,
+        object_type=object_type,
+        object_id=record.id,
+        stored_file_id=record.stored_file_id,
+        media_type=record.media_type,
+        filename=record.filename,
+        inline=inline,
+    )

@@ -16,7 +16,7 @@ from portal.actor import Actor
 from portal.auth.forms import PostForm
 from portal.cases.models import Case
 from portal.db import get_session
-from portal.files.responses import audited_file
+from portal.files.responses import audited_record
 from portal.messaging import services as messaging
 from portal.messaging.models import MessageAttachment
 
@@ -78,15 +78,12 @@ def write(audience: Audience, thread: str, case_id: uuid.UUID) -> ResponseReturn
 
 def attachment(audience: Audience, attachment_id: uuid.UUID) -> ResponseReturnValue:
     found, owner_case = audience.attachment(attachment_id)
-    return audited_file(
+    return audited_record(
         audience.audit_actor,
         "message_attachment_read",
+        found,
         subject_person_id=owner_case.subject_id,
         object_type="message_attachment",
-        object_id=found.id,
-        stored_file_id=found.stored_file_id,
-        media_type=found.media_type,
-        filename=found.filename,
     )
 
 

@@ -18,7 +18,7 @@ from portal.audit.models import AuditEvent
 from portal.cases.labels import STATUS_LABELS
 from portal.cases.models import Case, Decision, Document, SupplementRequest
 from portal.db import get_session
-from portal.files.responses import audited_file
+from portal.files.responses import audited_record
 from portal.messaging import services as messaging
 from portal.messaging.models import Message, MessageAttachment, MessageThread
 from portal.staff.models import StaffUser
@@ -128,13 +128,10 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     if doc is None:
         abort(404)
     current = case_or_404(doc.case_id)
-    return audited_file(
+    return audited_record(
         audit.by_staff,
         "document_read",
+        doc,
         subject_person_id=current.subject_id,
         object_type="document",
-        object_id=doc.id,
-        stored_file_id=doc.stored_file_id,
-        media_type=doc.media_type,
-        filename=doc.filename,
     )

@@ -17,7 +17,7 @@ from portal.audit import services as audit
 from portal.cases.models import Case, Document
 from portal.db import get_session
 from portal.files.messages import pdf_upload_message
-from portal.files.responses import audited_file
+from portal.files.responses import audited_record
 from portal.messaging import services as messaging
 from portal.providers import services
 from portal.providers.models import Provider, ProviderChoice
@@ -144,13 +144,10 @@ def document(document_id: uuid.UUID) -> ResponseReturnValue:
     if doc is None or doc.kind != "genomforandeplan":
         audit.deny(audit.by_staff, "document", document_id)
     current = served_case_or_404(doc.case_id)
-    return audited_file(
+    return audited_record(
         audit.by_staff,
         "document_read",
+        doc,
         subject_person_id=current.subject_id,
         object_type="document",
-        object_id=doc.id,
-        stored_file_id=doc.stored_file_id,
-        media_type=doc.media_type,
-        filename=doc.filename,
     )
